@@ -1,0 +1,72 @@
+"""The composition root: pool, Redis, routes, and the Socket.IO gateway on one ASGI app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp
+
+from server import migrations
+from server.config import Settings
+from server.db import Database
+from server.http.api import Api
+from server.http.middleware import RequestContext
+from server.http.problems import HANDLERS
+from server.http.ratelimit import Limiter
+from server.http.runtime import Runtime
+from server.ops.routes import api as ops_api
+from server.tenants.routes import api as tenants_api
+
+log = logging.getLogger(__name__)
+
+
+def build_api() -> Api:
+    """Every feature's routes, in the order the docs list them."""
+    api = Api()
+    api.include(ops_api)
+    api.include(tenants_api)
+    return api
+
+
+async def open_database(settings: Settings) -> Database:
+    """Connect, then refuse a schema out of step with the code or a role that skips RLS."""
+    db = await Database.connect(settings)
+    try:
+        async with db.pool.acquire() as conn:
+            await migrations.verify(conn)
+        await db.check_role()
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
+def create_app(settings: Settings) -> ASGIApp:
+    redis_url = settings.require_redis_url()
+    api = build_api()
+    state: dict[str, Runtime] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = await open_database(settings)
+        redis = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2)
+        rt = Runtime(settings=settings, db=db, redis=redis, limits=Limiter(settings, redis_url))
+        state["rt"] = rt
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            await db.close()
+
+    app = Starlette(
+        routes=api.starlette_routes(lambda: state["rt"]),
+        middleware=[Middleware(RequestContext)],
+        exception_handlers=HANDLERS,
+        lifespan=lifespan,
+    )
+    return app

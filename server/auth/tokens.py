@@ -1,0 +1,65 @@
+"""Access tokens: JWT HS256 with every claim required and the algorithm pinned."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from uuid import UUID
+
+import jwt
+import msgspec
+
+from server.config import Settings
+from server.errors import Unauthorized
+
+ALGORITHM = "HS256"
+ROLES = ("viewer", "member", "manager", "admin")
+_REQUIRED = ["exp", "iat", "iss", "aud", "sub", "tid", "role"]
+
+
+class Claims(msgspec.Struct, frozen=True, kw_only=True):
+    sub: UUID
+    tid: UUID
+    role: str
+    exp: int
+    iat: int
+
+
+def issue_access_token(
+    settings: Settings, *, user_id: UUID, tenant_id: UUID, role: str, now: float | None = None
+) -> str:
+    issued = int(now if now is not None else time.time())
+    payload = {
+        "sub": str(user_id),
+        "tid": str(tenant_id),
+        "role": role,
+        "iat": issued,
+        "exp": issued + settings.access_token_ttl,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(payload, settings.require_jwt_secret(), algorithm=ALGORITHM)
+
+
+def decode_access_token(settings: Settings, token: str) -> Claims:
+    """Verify signature, algorithm, expiry, issuer, audience and claims; else 401."""
+    try:
+        payload = jwt.decode(
+            token,
+            settings.require_jwt_secret(),
+            algorithms=[ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": _REQUIRED},
+        )
+        claims = msgspec.convert(payload, Claims, strict=False)
+    except (jwt.PyJWTError, msgspec.ValidationError):
+        raise Unauthorized("The access token is missing, invalid or expired") from None
+    if claims.role not in ROLES:
+        raise Unauthorized("The access token is missing, invalid or expired")
+    return claims
+
+
+def role_at_least(role: str | None, needed: str) -> bool:
+    return role in ROLES and ROLES.index(role) >= ROLES.index(needed)

@@ -1,0 +1,81 @@
+"""Command line: ``python -m server serve|migrate|dev|seed``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+import uvicorn
+
+from server import migrations
+from server.app import create_app, open_database
+from server.config import ConfigError, Settings, load_settings
+
+
+def _settings(**overrides: str) -> Settings:
+    try:
+        return load_settings(os.environ, **overrides)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+async def _preflight(settings: Settings) -> None:
+    db = await open_database(settings)
+    await db.close()
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    settings = _settings()
+    try:
+        asyncio.run(migrations.migrate(settings.require_database_url()))
+    except (ConfigError, migrations.MigrationError) as exc:
+        _fail(str(exc))
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    settings = _settings()
+    try:
+        settings.require_jwt_secret()
+        settings.require_redis_url()
+        asyncio.run(_preflight(settings))
+    except (ConfigError, migrations.MigrationError, RuntimeError, OSError) as exc:
+        _fail(str(exc))
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level,
+        lifespan="on",
+        loop="uvloop",
+        http="httptools",
+        ws="websockets",
+        proxy_headers=True,
+        access_log=args.access_log,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    migrate = sub.add_parser("migrate", help="apply sql/migrations to BOOKING_DATABASE_URL")
+    migrate.set_defaults(func=cmd_migrate)
+    serve = sub.add_parser("serve", help="HTTP and Socket.IO on one port")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--access-log", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)

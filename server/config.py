@@ -1,0 +1,111 @@
+"""Settings, read once from ``BOOKING_*`` environment variables and passed explicitly."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+PREFIX = "BOOKING_"
+_RATE = re.compile(r"^\d+\s*/\s*\d*\s*(second|minute|hour|day)s?$")
+
+
+class ConfigError(Exception):
+    """A bad setting; the message is one line naming the variable."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    database_url: str | None = None
+    redis_url: str | None = None
+    jwt_secret: Annotated[str, msgspec.Meta(min_length=32)] | None = None
+    jwt_issuer: str = "booking-server"
+    jwt_audience: str = "booking-api"
+    access_token_ttl: Annotated[int, msgspec.Meta(ge=30, le=86_400)] = 900
+    refresh_token_ttl: Annotated[int, msgspec.Meta(ge=60)] = 30 * 86_400
+    refresh_reuse_grace: Annotated[float, msgspec.Meta(ge=0, le=60)] = 5.0
+    signup: Literal["open", "closed"] = "open"
+    platform_token: Annotated[str, msgspec.Meta(min_length=16)] | None = None
+    max_body_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 1_048_576
+    rate_limit_login: str = "10/minute"
+    rate_limit_login_ip: str = "60/minute"
+    rate_limit_write: str = "600/minute"
+    rate_limit_enabled: bool = True
+    pool_min: Annotated[int, msgspec.Meta(ge=1)] = 2
+    pool_max: Annotated[int, msgspec.Meta(ge=1, le=500)] = 20
+    event_retention_days: Annotated[int, msgspec.Meta(ge=7)] = 7
+    sync_max_events: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1000
+    heartbeat_seconds: Annotated[float, msgspec.Meta(gt=0, le=300)] = 5.0
+    relay_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 1.0
+    sweep_seconds: Annotated[int, msgspec.Meta(ge=1, le=3600)] = 5
+    smtp_url: str | None = None
+    mail_from: str = "booking@localhost"
+    cors_origins: str = "*"
+    socket_max_message_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 65_536
+    socket_compression: bool = False
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    demo_password: str | None = None
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise ConfigError(f"{PREFIX}DATABASE_URL is required (e.g. postgresql://host/db)")
+        return self.database_url
+
+    def require_redis_url(self) -> str:
+        if not self.redis_url:
+            raise ConfigError(f"{PREFIX}REDIS_URL is required (e.g. redis://127.0.0.1:6379/0)")
+        return self.redis_url
+
+    def require_jwt_secret(self) -> str:
+        if not self.jwt_secret:
+            raise ConfigError(f"{PREFIX}JWT_SECRET is required (at least 32 characters)")
+        return self.jwt_secret
+
+
+_FIELDS = {f.name: f for f in msgspec.structs.fields(Settings)}
+
+
+def load_settings(environ: Mapping[str, str], **overrides: Any) -> Settings:
+    """Build Settings from ``environ``; a bad value raises ConfigError naming the variable."""
+    raw: dict[str, Any] = {}
+    for key, value in environ.items():
+        if not key.startswith(PREFIX):
+            continue
+        name = key[len(PREFIX) :].lower()
+        if name not in _FIELDS:
+            raise ConfigError(f"{key} is not a known setting")
+        raw[name] = value
+    raw.update(overrides)
+    for name, value in raw.items():
+        try:
+            msgspec.convert({name: value}, Settings, strict=False)
+        except msgspec.ValidationError as exc:
+            raise ConfigError(f"{PREFIX}{name.upper()}: {_reason(exc)} (got {value!r})") from None
+    settings = msgspec.convert(raw, Settings, strict=False)
+    _check_urls(settings)
+    for name in ("rate_limit_login", "rate_limit_login_ip", "rate_limit_write"):
+        if not _RATE.match(getattr(settings, name)):
+            raise ConfigError(
+                f"{PREFIX}{name.upper()}: expected '<count>/<period>' such as '10/minute'"
+            )
+    return settings
+
+
+def _reason(exc: msgspec.ValidationError) -> str:
+    message = str(exc)
+    return message.split(" - at ")[0]
+
+
+def _check_urls(settings: Settings) -> None:
+    checks = {
+        "database_url": ("postgres://", "postgresql://"),
+        "redis_url": ("redis://", "rediss://", "unix://"),
+        "smtp_url": ("smtp://", "smtps://"),
+    }
+    for name, schemes in checks.items():
+        value = getattr(settings, name)
+        if value is not None and not value.startswith(schemes):
+            raise ConfigError(
+                f"{PREFIX}{name.upper()}: must start with {' or '.join(schemes)} (got {value!r})"
+            )

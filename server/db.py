@@ -1,0 +1,226 @@
+"""The pool, tenant-scoped transactions and the one place driver errors are translated."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from server import errors
+from server.config import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# The non-owner role every query runs as; created by `migrate`, named in the migrations.
+APP_ROLE = "booking_app"
+
+# Constraint name -> the error a violation means. The one place driver errors get a meaning.
+UNIQUE_ERRORS: dict[str, type[errors.AppError]] = {
+    "tenants_slug_key": errors.SlugTaken,
+    "users_email_key": errors.EmailTaken,
+    "projects_code_key": errors.CodeTaken,
+}
+EXCLUSION_ERRORS: dict[str, type[errors.AppError]] = {
+    "bookings_no_overlap": errors.BookingConflict,
+}
+CHECK_ERRORS: dict[str, type[errors.AppError]] = {
+    "bookings_period_check": errors.InvalidPeriod,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Who is acting, for which tenant, in which request."""
+
+    tenant_id: UUID
+    user_id: UUID | None = None
+    role: str | None = None
+    request_id: str = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A job to enqueue by name once the transaction has committed."""
+
+    name: str
+    args: tuple[Any, ...]
+    job_id: str | None = None
+    defer_until: Any = None
+
+
+Enqueuer = Callable[[Sequence[Job]], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class Tx:
+    """An open transaction for one tenant, with statement-level error translation."""
+
+    conn: asyncpg.Connection
+    ctx: Context
+    jobs: list[Job] = field(default_factory=list)
+
+    @property
+    def tenant_id(self) -> UUID:
+        return self.ctx.tenant_id
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        try:
+            return list(await self.conn.fetch(query, *args))
+        except asyncpg.PostgresError as exc:
+            raise translate(exc) from exc
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        try:
+            return await self.conn.fetchrow(query, *args)
+        except asyncpg.PostgresError as exc:
+            raise translate(exc) from exc
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        try:
+            return await self.conn.fetchval(query, *args)
+        except asyncpg.PostgresError as exc:
+            raise translate(exc) from exc
+
+    async def execute(self, query: str, *args: Any) -> str:
+        try:
+            return str(await self.conn.execute(query, *args))
+        except asyncpg.PostgresError as exc:
+            raise translate(exc) from exc
+
+    def enqueue(self, job: Job) -> None:
+        self.jobs.append(job)
+
+
+def translate(exc: asyncpg.PostgresError) -> Exception:
+    """Map a driver error to the app's own: by SQLSTATE, then by constraint name."""
+    state = exc.sqlstate
+    constraint = getattr(exc, "constraint_name", None) or ""
+    if state in ("40P01", "40001"):
+        return errors.Retryable(state)
+    if state == "23P01" and constraint in EXCLUSION_ERRORS:
+        return EXCLUSION_ERRORS[constraint]()
+    if state == "23505" and constraint in UNIQUE_ERRORS:
+        return UNIQUE_ERRORS[constraint]()
+    if state == "23514" and constraint in CHECK_ERRORS:
+        return CHECK_ERRORS[constraint]()
+    if state == "23503":
+        # Composite foreign keys lead with tenant_id: another tenant's id is simply unknown.
+        return errors.NotFound(_fk_detail(constraint))
+    if state == "22P02" or state == "22007" or state == "22008":
+        return errors.ValidationFailed.field("body", "invalid value")
+    unknown: Exception = exc
+    return unknown
+
+
+def _fk_detail(constraint: str) -> str:
+    for column in ("resource", "project", "requester", "user", "booking"):
+        if f"_{column}" in constraint:
+            return f"{column} not found"
+    return "referenced row not found"
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            name,
+            schema="pg_catalog",
+            encoder=lambda value: msgspec.json.encode(value).decode(),
+            decoder=msgspec.json.decode,
+        )
+
+
+class Database:
+    """A connection pool whose every transaction runs as the application role."""
+
+    def __init__(self, pool: asyncpg.Pool, app_role: str = APP_ROLE) -> None:
+        self.pool = pool
+        self.app_role = app_role
+        self.enqueuer: Enqueuer | None = None
+
+    @classmethod
+    async def connect(cls, settings: Settings, *, min_size: int | None = None) -> Database:
+        pool = await asyncpg.create_pool(
+            settings.require_database_url(),
+            min_size=min_size if min_size is not None else settings.pool_min,
+            max_size=settings.pool_max,
+            init=_init_connection,
+            command_timeout=60,
+        )
+        assert pool is not None
+        return cls(pool)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    @asynccontextmanager
+    async def transaction(self, ctx: Context | None) -> AsyncIterator[Tx]:
+        """One transaction as the app role, scoped to ``ctx.tenant_id`` (or no tenant)."""
+        tenant = str(ctx.tenant_id) if ctx else ""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)",
+                self.app_role,
+                tenant,
+            )
+            yield Tx(conn, ctx or Context(tenant_id=UUID(int=0)))
+
+    async def run(
+        self, ctx: Context | None, fn: Callable[[Tx], Awaitable[T]], *, retries: int = 1
+    ) -> T:
+        """Run ``fn`` in one transaction; retry lost races, then enqueue its jobs."""
+        attempt = 0
+        while True:
+            try:
+                async with self.transaction(ctx) as tx:
+                    result = await fn(tx)
+                break
+            except errors.Retryable:
+                attempt += 1
+                if attempt > retries:
+                    raise errors.Contention() from None
+            except asyncpg.PostgresError as exc:
+                translated = translate(exc)
+                if isinstance(translated, errors.Retryable):
+                    attempt += 1
+                    if attempt > retries:
+                        raise errors.Contention() from None
+                    continue
+                if translated is exc:
+                    raise
+                raise translated from exc
+            except errors.AppError as err:
+                if err.reread is not None:
+                    async with self.transaction(ctx) as tx:
+                        await err.reread(tx)
+                raise
+        if tx.jobs and self.enqueuer is not None:
+            try:
+                await self.enqueuer(tx.jobs)
+            except Exception:
+                # Timers live in PostgreSQL; the sweeper fires whatever this missed.
+                log.warning("enqueue after commit failed; the sweeper will catch up", exc_info=True)
+        return result
+
+    async def read(self, ctx: Context | None, fn: Callable[[Tx], Awaitable[T]]) -> T:
+        async with self.transaction(ctx) as tx:
+            return await fn(tx)
+
+    async def check_role(self) -> None:
+        """Refuse to run when the application role could bypass row-level security."""
+        async with self.transaction(None) as tx:
+            row = await tx.fetchrow(
+                "SELECT current_user AS name, rolsuper, rolbypassrls FROM pg_roles"
+                " WHERE rolname = current_user"
+            )
+        if row is None or row["rolsuper"] or row["rolbypassrls"]:
+            raise RuntimeError(
+                f"database role {self.app_role!r} can bypass row-level security;"
+                " run `python -m server migrate` with a role that may create it"
+            )

@@ -1,0 +1,262 @@
+"""Declared routes: auth, role, body, query and response types in one place.
+
+Every route states the least role it needs, the Structs it decodes and returns, and the
+errors it can answer; the wrapper enforces the role, decodes (422 listing every bad
+field), runs writes in one tenant transaction with ``Idempotency-Key`` support, and
+encodes the answer. The same declarations produce the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route as StarletteRoute
+
+from server import errors
+from server.auth.tokens import decode_access_token, role_at_least
+from server.db import Context
+from server.http.runtime import Runtime
+from server.idempotency import service as idempotency
+from server.schemas import convert, decode_json, encoder
+
+Handler = Callable[..., Awaitable[Any]]
+_PARAM = re.compile(r"{(\w+)}")
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(slots=True)
+class Call:
+    """What a handler gets: the request, the runtime, and what the wrapper decoded."""
+
+    request: Request
+    rt: Runtime
+    ctx: Context | None
+    body: Any
+    query: Any
+    params: dict[str, UUID]
+    raw_body: bytes = b""
+
+    @property
+    def auth(self) -> Context:
+        assert self.ctx is not None
+        return self.ctx
+
+
+@dataclass(slots=True)
+class RouteSpec:
+    method: str
+    path: str
+    handler: Handler
+    role: str | None
+    body: type[Any] | None
+    query: type[Any] | None
+    response: type[Any] | None
+    status: int
+    summary: str
+    tag: str
+    errors: tuple[int, ...]
+    transactional: bool
+    content_type: str = "application/json"
+    params: tuple[str, ...] = field(default=())
+
+
+class Api:
+    """A registry of declared routes; features add theirs, app.py mounts them all."""
+
+    def __init__(self) -> None:
+        self.routes: list[RouteSpec] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        role: str | None,
+        summary: str,
+        tag: str,
+        body: type[Any] | None = None,
+        query: type[Any] | None = None,
+        response: type[Any] | None = None,
+        status: int = 200,
+        errors: tuple[int, ...] = (),
+        transactional: bool | None = None,
+        content_type: str = "application/json",
+    ) -> Callable[[Handler], Handler]:
+        """Declare a route. Authenticated writes run in one transaction: ``h(call, tx)``."""
+
+        def register(handler: Handler) -> Handler:
+            tx = transactional
+            if tx is None:
+                tx = method in WRITE_METHODS and role is not None
+            self.routes.append(
+                RouteSpec(
+                    method=method,
+                    path=path,
+                    handler=handler,
+                    role=role,
+                    body=body,
+                    query=query,
+                    response=response,
+                    status=status,
+                    summary=summary,
+                    tag=tag,
+                    errors=errors,
+                    transactional=tx,
+                    content_type=content_type,
+                    params=tuple(_PARAM.findall(path)),
+                )
+            )
+            return handler
+
+        return register
+
+    def include(self, other: Api) -> None:
+        self.routes.extend(other.routes)
+
+    def starlette_routes(self, runtime: Callable[[], Runtime]) -> list[StarletteRoute]:
+        """Starlette routes; ``runtime`` gives the Runtime the lifespan built."""
+        by_path: dict[str, dict[str, RouteSpec]] = {}
+        for spec in self.routes:
+            by_path.setdefault(spec.path, {})[spec.method] = spec
+        return [
+            StarletteRoute(path, _endpoint(runtime, methods), methods=list(methods))
+            for path, methods in by_path.items()
+        ]
+
+
+def _endpoint(
+    runtime: Callable[[], Runtime], specs: dict[str, RouteSpec]
+) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        spec = specs[request.method if request.method != "HEAD" else "GET"]
+        request.scope.setdefault("state", {})["route"] = spec.path
+        return await _handle(runtime(), spec, request)
+
+    return endpoint
+
+
+def authenticate(rt: Runtime, request: Request) -> Context:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise errors.Unauthorized("A bearer access token is required")
+    claims = decode_access_token(rt.settings, token.strip())
+    return Context(
+        tenant_id=claims.tid,
+        user_id=claims.sub,
+        role=claims.role,
+        request_id=request_id(request),
+    )
+
+
+def request_id(request: Request) -> str:
+    return str(request.scope.get("state", {}).get("request_id", "-"))
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise errors.PayloadTooLarge(f"Bodies are limited to {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise errors.PayloadTooLarge(f"Bodies are limited to {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _params(spec: RouteSpec, request: Request) -> dict[str, UUID]:
+    params: dict[str, UUID] = {}
+    for name in spec.params:
+        try:
+            params[name] = UUID(request.path_params[name])
+        except ValueError:
+            raise errors.NotFound(f"No such {name.removesuffix('_id')}") from None
+    return params
+
+
+def _query(spec: RouteSpec, request: Request) -> Any:
+    if spec.query is None:
+        return None
+    raw: dict[str, Any] = {}
+    lists = _list_fields(spec.query)
+    for key, value in request.query_params.multi_items():
+        if key in lists:
+            raw.setdefault(key, []).extend(v for v in value.split(",") if v)
+        else:
+            raw[key] = value
+    return convert(raw, spec.query, strict=False)
+
+
+def _list_fields(cls: type[Any]) -> frozenset[str]:
+    names = set()
+    for info in msgspec.structs.fields(cls):
+        if "list[" in str(info.type) or "List[" in str(info.type):
+            names.add(info.encode_name)
+    return frozenset(names)
+
+
+async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
+    ctx = None
+    if spec.role is not None:
+        ctx = authenticate(rt, request)
+        if not role_at_least(ctx.role, spec.role):
+            raise errors.Forbidden(f"This needs the {spec.role} role or above")
+    params = _params(spec, request)
+    query = _query(spec, request)
+    raw = b""
+    body = None
+    if spec.method in WRITE_METHODS:
+        raw = await read_body(request, rt.settings.max_body_bytes)
+        if spec.body is not None:
+            body = decode_json(raw, spec.body)
+        if ctx is not None:
+            await rt.limits.check_write(ctx)
+    call = Call(request, rt, ctx, body, query, params, raw)
+    if not spec.transactional:
+        return _render(spec, await spec.handler(call))
+    assert ctx is not None
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        result = await rt.db.run(ctx, lambda tx: spec.handler(call, tx))
+        return _render(spec, result)
+    status, payload = await idempotency.run(
+        rt.db,
+        ctx,
+        key=key,
+        fingerprint=idempotency.fingerprint(spec.method, request.url.path, raw),
+        work=lambda tx: spec.handler(call, tx),
+        render=lambda result: _encode(spec, result),
+    )
+    return raw_response(status, payload)
+
+
+def _encode(spec: RouteSpec, result: Any) -> tuple[int, bytes]:
+    if result is None:
+        return 204, b""
+    return spec.status, encoder.encode(result)
+
+
+def _render(spec: RouteSpec, result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    status, payload = _encode(spec, result)
+    if status == 204:
+        return Response(status_code=204)
+    return Response(payload, status_code=status, media_type=spec.content_type)
+
+
+def raw_response(status: int, payload: bytes) -> Response:
+    if status == 204:
+        return Response(status_code=204)
+    media = "application/problem+json" if status >= 400 else "application/json"
+    return Response(payload, status_code=status, media_type=media)

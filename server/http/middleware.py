@@ -1,0 +1,78 @@
+"""Outermost ASGI middleware: request ids, metrics, and the last-resort 500."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.errors import Internal
+from server.schemas import encoder
+
+log = logging.getLogger("server.http")
+_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+REQUESTS = Counter(
+    "booking_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
+)
+LATENCY = Histogram(
+    "booking_http_request_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+
+
+class RequestContext:
+    """Gives every request an id (echoing a valid incoming one) and measures it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = ""
+        for name, value in scope.get("headers", []):
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+        request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        header = (b"x-request-id", request_id.encode())
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unhandled error in request %s", request_id)
+            if response_started:
+                raise
+            body = encoder.encode(Internal("An unexpected error occurred").problem(request_id))
+            await send_with_id(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", b"application/problem+json")],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+        finally:
+            route = str(state.get("route", "unmatched"))
+            REQUESTS.labels(scope["method"], route, str(status)).inc()
+            LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)

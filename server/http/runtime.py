@@ -1,0 +1,19 @@
+"""What HTTP handlers share for the life of the process, built by ``create_app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from server.config import Settings
+from server.db import Database
+from server.http.ratelimit import Limiter
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    db: Database
+    redis: Redis
+    limits: Limiter

@@ -1,0 +1,75 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import Response
+
+from server.http.api import Api, Call
+from server.schemas import Out, encoder
+
+api = Api()
+CHECK_TIMEOUT = 2.0
+
+
+class Health(Out):
+    status: str
+
+
+class Readiness(Out):
+    status: str
+    checks: dict[str, str]
+
+
+@api.route(
+    "GET", "/healthz", role=None, summary="The process is alive", tag="operations", response=Health
+)
+async def healthz(call: Call) -> Health:
+    return Health(status="ok")
+
+
+async def _check_db(call: Call) -> None:
+    async with call.rt.db.pool.acquire(timeout=CHECK_TIMEOUT) as conn:
+        await conn.fetchval("SELECT 1")
+
+
+async def _check_redis(call: Call) -> None:
+    await call.rt.redis.ping()
+
+
+@api.route(
+    "GET",
+    "/readyz",
+    role=None,
+    summary="Database and Redis are reachable",
+    tag="operations",
+    response=Readiness,
+    errors=(503,),
+)
+async def readyz(call: Call) -> Response:
+    checks: dict[str, str] = {}
+    for name, check in (("database", _check_db), ("redis", _check_redis)):
+        try:
+            await asyncio.wait_for(check(call), CHECK_TIMEOUT)
+            checks[name] = "ok"
+        except Exception as exc:
+            checks[name] = f"down: {type(exc).__name__}"
+    ready = all(value == "ok" for value in checks.values())
+    body = Readiness(status="ok" if ready else "unavailable", checks=checks)
+    return Response(
+        encoder.encode(body), status_code=200 if ready else 503, media_type="application/json"
+    )
+
+
+@api.route(
+    "GET",
+    "/metrics",
+    role=None,
+    summary="Prometheus metrics",
+    tag="operations",
+    content_type=CONTENT_TYPE_LATEST,
+)
+async def metrics(call: Call) -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

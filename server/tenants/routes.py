@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from server.http.api import Api, Call, request_id
+from server.tenants import service
+from server.tenants.schemas import SignupOut, TenantCreate
+
+api = Api()
+
+
+@api.route(
+    "POST",
+    "/v1/tenants",
+    role=None,
+    summary="Create a tenant and its first admin",
+    tag="tenants",
+    body=TenantCreate,
+    response=SignupOut,
+    status=201,
+    errors=(400, 403, 409, 413, 422),
+)
+async def create_tenant(call: Call) -> SignupOut:
+    token = call.request.headers.get("x-platform-token")
+    service.check_signup_allowed(call.rt.settings, token)
+    return await service.create_tenant(
+        call.rt.db, call.rt.settings, call.body, request_id=request_id(call.request)
+    )
