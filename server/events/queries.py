@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from server.db import Tx
+from server.sql import QUERIES
+
+
+async def record_change(
+    tx: Tx,
+    *,
+    type: str,
+    entity_type: str,
+    entity_id: UUID,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    diff: dict[str, list[Any]],
+) -> asyncpg.Record:
+    row = await tx.fetchrow(
+        QUERIES["record_change"],
+        tx.tenant_id,
+        uuid.uuid4(),
+        tx.ctx.user_id,
+        type,
+        entity_type,
+        entity_id,
+        tx.ctx.request_id,
+        before,
+        after,
+        diff,
+    )
+    assert row is not None
+    return row
+
+
+async def events_since(tx: Tx, *, since: int, limit: int) -> list[asyncpg.Record]:
+    return await tx.fetch(QUERIES["events_since"], tx.tenant_id, since, limit)
+
+
+async def event_head(tx: Tx) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["event_head"], tx.tenant_id)
