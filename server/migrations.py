@@ -88,8 +88,10 @@ async def _ensure_role(conn: asyncpg.Connection) -> None:
     if not exists:
         try:
             await conn.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS")
-        except asyncpg.DuplicateObjectError:
-            pass  # another database's migrator made it first
+        except (asyncpg.DuplicateObjectError, asyncpg.UniqueViolationError):
+            # Roles are cluster-wide and the lock is per database: another database's
+            # migrator made it first (a racing CREATE ROLE fails on pg_authid's index).
+            pass
     member = await conn.fetchval("SELECT pg_has_role(current_user, $1, 'MEMBER')", APP_ROLE)
     if not member:
         await conn.execute(f"GRANT {APP_ROLE} TO current_user")

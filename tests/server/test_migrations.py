@@ -1,0 +1,265 @@
+"""Migrations: recorded with checksums, refused when behind, ahead or edited."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from server import migrations
+from server.migrations import MigrationError
+
+ROOT = Path(__file__).resolve().parents[2]
+FIRST = migrations.discover()[0].filename
+# High numbers, so they never collide with real migrations added later.
+EXTRA = "9001_test_extra.sql"
+FUTURE = "9002_test_future.sql"
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+@pytest.fixture
+async def scratch(services: tuple[str, str]) -> AsyncIterator[str]:
+    """A fresh, empty database of this test's own."""
+    admin_url = services[0]
+    name = f"booking_mig_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    yield _with_database(admin_url, name)
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def migrations_folder(tmp_path: Path, **extra: str) -> Path:
+    """A copy of sql/migrations plus ``extra`` files {filename: sql}."""
+    folder = tmp_path / "migrations"
+    shutil.copytree(migrations.MIGRATIONS_DIR, folder)
+    for filename, sql in extra.items():
+        (folder / filename).write_text(sql)
+    return folder
+
+
+def use_folder(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    real = migrations.discover
+    monkeypatch.setattr(migrations, "MIGRATIONS_DIR", folder)
+    monkeypatch.setattr(migrations, "discover", functools.partial(real, folder))
+
+
+async def verify(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await migrations.verify(conn)
+    finally:
+        await conn.close()
+
+
+async def recorded(url: str) -> list[tuple[int, str]]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch("SELECT version, name FROM schema_migrations ORDER BY version")
+    finally:
+        await conn.close()
+    return [(row["version"], row["name"]) for row in rows]
+
+
+async def test_migrate_twice_is_a_no_op(scratch: str) -> None:
+    files = migrations.discover()
+    applied = await migrations.migrate(scratch, progress=quiet)
+    assert [m.filename for m in applied] == [m.filename for m in files]
+    messages: list[str] = []
+    assert await migrations.migrate(scratch, progress=messages.append) == []
+    assert messages == ["schema is up to date"]
+    assert await recorded(scratch) == [(m.version, m.name) for m in files]
+    await verify(scratch)
+
+
+async def test_fresh_database_is_pending(scratch: str) -> None:
+    with pytest.raises(MigrationError, match=f"pending: {FIRST}"):
+        await verify(scratch)
+
+
+async def test_edited_migration_is_refused(
+    scratch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await migrations.migrate(scratch, progress=quiet)
+    folder = migrations_folder(tmp_path)
+    with (folder / FIRST).open("a") as file:
+        file.write("\n-- an innocent-looking edit\n")
+    use_folder(monkeypatch, folder)
+    with pytest.raises(MigrationError, match=f"{FIRST} was edited"):
+        await verify(scratch)
+    with pytest.raises(MigrationError, match=f"{FIRST} was edited"):
+        await migrations.migrate(scratch, progress=quiet)
+
+
+async def test_migration_missing_from_disk_is_refused(
+    scratch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:
+        use_folder(patch, migrations_folder(tmp_path, **{EXTRA: "CREATE TABLE extra (id int);"}))
+        applied = await migrations.migrate(scratch, progress=quiet)
+        assert applied[-1].filename == EXTRA
+        await verify(scratch)
+    with pytest.raises(MigrationError, match=f"ahead of the code: {EXTRA}") as caught:
+        await verify(scratch)
+    assert "\n" not in str(caught.value)
+    with pytest.raises(MigrationError, match=EXTRA):
+        await migrations.migrate(scratch, progress=quiet)
+
+
+async def test_pending_migration_is_named_and_then_applied(
+    scratch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await migrations.migrate(scratch, progress=quiet)
+    use_folder(
+        monkeypatch, migrations_folder(tmp_path, **{EXTRA: "SELECT 1;", FUTURE: "SELECT 2;"})
+    )
+    with pytest.raises(MigrationError, match=f"pending: {EXTRA}, {FUTURE}") as caught:
+        await verify(scratch)
+    assert "\n" not in str(caught.value)
+    messages: list[str] = []
+    applied = await migrations.migrate(scratch, progress=messages.append)
+    assert [m.filename for m in applied] == [EXTRA, FUTURE]
+    assert messages == [f"applying {EXTRA}", f"applying {FUTURE}"]
+    await verify(scratch)
+
+
+async def test_failed_migration_is_not_recorded(
+    scratch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await migrations.migrate(scratch, progress=quiet)
+    use_folder(
+        monkeypatch,
+        migrations_folder(tmp_path, **{EXTRA: "CREATE TABLE half (id int); SELECT 1/0;"}),
+    )
+    with pytest.raises(asyncpg.DivisionByZeroError):
+        await migrations.migrate(scratch, progress=quiet)
+    assert EXTRA.removesuffix(".sql").split("_", 1)[1] not in {
+        name for _, name in await recorded(scratch)
+    }
+    conn = await asyncpg.connect(scratch)
+    try:
+        assert await conn.fetchval("SELECT to_regclass('half')") is None
+    finally:
+        await conn.close()
+    with pytest.raises(MigrationError, match=f"pending: {EXTRA}"):
+        await verify(scratch)
+
+
+async def test_concurrent_migrate_applies_each_migration_once(scratch: str) -> None:
+    files = migrations.discover()
+    first, second = await asyncio.wait_for(
+        asyncio.gather(
+            migrations.migrate(scratch, progress=quiet),
+            migrations.migrate(scratch, progress=quiet),
+        ),
+        timeout=60,
+    )
+    names = sorted([m.filename for m in first] + [m.filename for m in second])
+    assert names == sorted(m.filename for m in files)
+    assert await recorded(scratch) == [(m.version, m.name) for m in files]
+    await verify(scratch)
+
+
+async def test_role_creation_races_across_databases(
+    services: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migrators of different databases share the cluster's roles but not the lock."""
+    role = f"booking_test_race_{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(migrations, "APP_ROLE", role)
+    conns = [await asyncpg.connect(services[0]) for _ in range(4)]
+    try:
+        await asyncio.wait_for(
+            asyncio.gather(*(migrations._ensure_role(conn) for conn in conns)), timeout=30
+        )
+        row = await conns[0].fetchrow(
+            "SELECT rolsuper, rolbypassrls, pg_has_role(current_user, oid, 'MEMBER') AS member"
+            " FROM pg_roles WHERE rolname = $1",
+            role,
+        )
+        assert row is not None
+        assert (row["rolsuper"], row["rolbypassrls"], row["member"]) == (False, False, True)
+    finally:
+        for conn in conns:
+            await conn.close()
+        conn = await asyncpg.connect(services[0])
+        try:
+            await conn.execute(f"DROP ROLE IF EXISTS {role}")
+        finally:
+            await conn.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def serve(database_url: str, redis_url: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")}
+    env.update(
+        BOOKING_DATABASE_URL=database_url,
+        BOOKING_REDIS_URL=redis_url,
+        BOOKING_JWT_SECRET="x" * 40,
+    )
+    # run() kills the child when the timeout expires.
+    return subprocess.run(
+        [sys.executable, "-m", "server", "serve", "--port", str(_free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("state", ["pending", "edited", "ahead"])
+async def test_serve_refuses_a_schema_out_of_step(
+    scratch: str, services: tuple[str, str], state: str
+) -> None:
+    expected = FIRST
+    if state != "pending":
+        await migrations.migrate(scratch, progress=quiet)
+        conn = await asyncpg.connect(scratch)
+        try:
+            if state == "edited":
+                await conn.execute("UPDATE schema_migrations SET checksum = 'x' WHERE version = 1")
+            else:
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum)"
+                    " VALUES (9002, 'test_future', 'x')"
+                )
+                expected = FUTURE
+        finally:
+            await conn.close()
+    result = await asyncio.to_thread(serve, scratch, services[1])
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert expected in lines[0]
+    assert result.stdout == ""
