@@ -9,7 +9,9 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 PREFIX = "BOOKING_"
-_RATE = re.compile(r"^\d+\s*/\s*\d*\s*(second|minute|hour|day)s?$")
+_RATE = re.compile(r"\d+\s*/\s*\d*\s*(second|minute|hour|day)s?")
+# Never echoed in an error message: it ends up in logs.
+_SECRETS = frozenset({"jwt_secret", "platform_token", "demo_password"})
 
 
 class ConfigError(Exception):
@@ -81,11 +83,18 @@ def load_settings(environ: Mapping[str, str], **overrides: Any) -> Settings:
         try:
             msgspec.convert({name: value}, Settings, strict=False)
         except msgspec.ValidationError as exc:
-            raise ConfigError(f"{PREFIX}{name.upper()}: {_reason(exc)} (got {value!r})") from None
+            raise ConfigError(
+                f"{PREFIX}{name.upper()}: {_reason(exc)}{_shown(name, value)}"
+            ) from None
     settings = msgspec.convert(raw, Settings, strict=False)
     _check_urls(settings)
+    if settings.pool_min > settings.pool_max:
+        raise ConfigError(
+            f"{PREFIX}POOL_MIN: must not exceed {PREFIX}POOL_MAX"
+            f" ({settings.pool_min} > {settings.pool_max})"
+        )
     for name in ("rate_limit_login", "rate_limit_login_ip", "rate_limit_write"):
-        if not _RATE.match(getattr(settings, name)):
+        if not _RATE.fullmatch(getattr(settings, name)):
             raise ConfigError(
                 f"{PREFIX}{name.upper()}: expected '<count>/<period>' such as '10/minute'"
             )
@@ -95,6 +104,15 @@ def load_settings(environ: Mapping[str, str], **overrides: Any) -> Settings:
 def _reason(exc: msgspec.ValidationError) -> str:
     message = str(exc)
     return message.split(" - at ")[0]
+
+
+def _shown(name: str, value: Any) -> str:
+    """The rejected value for a message, without secrets or URL passwords."""
+    if name in _SECRETS:
+        return ""
+    if isinstance(value, str) and name.endswith("_url"):
+        value = re.sub(r"(://[^/@:]*:)[^/]*@", r"\1***@", value)
+    return f" (got {value!r})"
 
 
 def _check_urls(settings: Settings) -> None:
@@ -107,5 +125,6 @@ def _check_urls(settings: Settings) -> None:
         value = getattr(settings, name)
         if value is not None and not value.startswith(schemes):
             raise ConfigError(
-                f"{PREFIX}{name.upper()}: must start with {' or '.join(schemes)} (got {value!r})"
+                f"{PREFIX}{name.upper()}: must start with {' or '.join(schemes)}"
+                f"{_shown(name, value)}"
             )

@@ -1,0 +1,168 @@
+"""Settings from the environment: every bad value is one line naming the variable."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.config import ConfigError, Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "s" * 40
+
+BAD = [
+    ("BOOKING_POOL_MAX", "abc"),
+    ("BOOKING_POOL_MAX", "0"),
+    ("BOOKING_SIGNUP", "maybe"),
+    ("BOOKING_DATABASE_URL", "mysql://x"),
+    ("BOOKING_REDIS_URL", "http://x"),
+    ("BOOKING_JWT_SECRET", "short"),
+    ("BOOKING_RATE_LIMIT_WRITE", "lots"),
+    ("BOOKING_RATE_LIMIT_LOGIN", "10/fortnight"),
+    ("BOOKING_RATE_LIMIT_ENABLED", "nah"),
+    ("BOOKING_ACCESS_TOKEN_TTL", "5"),
+    ("BOOKING_LOG_LEVEL", "loud"),
+    ("BOOKING_FOO", "1"),
+]
+
+
+def test_defaults_and_conversion() -> None:
+    settings = load_settings(
+        {
+            "PATH": "/usr/bin",
+            "BOOKING_POOL_MAX": "7",
+            "BOOKING_SIGNUP": "closed",
+            "BOOKING_RATE_LIMIT_ENABLED": "false",
+            "BOOKING_HEARTBEAT_SECONDS": "2.5",
+            "BOOKING_DATABASE_URL": "postgresql://db/booking",
+            "BOOKING_JWT_SECRET": SECRET,
+        }
+    )
+    assert settings.pool_max == 7
+    assert settings.signup == "closed"
+    assert settings.rate_limit_enabled is False
+    assert settings.heartbeat_seconds == 2.5
+    assert settings.require_database_url() == "postgresql://db/booking"
+    assert settings.require_jwt_secret() == SECRET
+    assert load_settings({}) == Settings()
+
+
+def test_overrides_are_checked_like_the_environment() -> None:
+    assert load_settings({"BOOKING_POOL_MAX": "7"}, pool_max=9).pool_max == 9
+    with pytest.raises(ConfigError, match="^BOOKING_POOL_MAX: "):
+        load_settings({}, pool_max="abc")
+
+
+@pytest.mark.parametrize(("name", "value"), BAD)
+def test_bad_value_names_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({name: value})
+    message = str(caught.value)
+    assert message.startswith(name)
+    assert "\n" not in message
+
+
+def test_required_settings_name_the_variable() -> None:
+    settings = load_settings({})
+    for require, name in (
+        (settings.require_database_url, "BOOKING_DATABASE_URL"),
+        (settings.require_redis_url, "BOOKING_REDIS_URL"),
+        (settings.require_jwt_secret, "BOOKING_JWT_SECRET"),
+    ):
+        with pytest.raises(ConfigError, match=f"^{name} is required"):
+            require()
+
+
+def test_pool_min_may_not_exceed_pool_max() -> None:
+    with pytest.raises(ConfigError, match="^BOOKING_POOL_MIN: .*BOOKING_POOL_MAX"):
+        load_settings({"BOOKING_POOL_MIN": "30", "BOOKING_POOL_MAX": "20"})
+
+
+def test_rate_limit_must_match_exactly() -> None:
+    assert load_settings({"BOOKING_RATE_LIMIT_WRITE": "5 / 2 hours"}).rate_limit_write
+    with pytest.raises(ConfigError, match="^BOOKING_RATE_LIMIT_WRITE"):
+        load_settings({"BOOKING_RATE_LIMIT_WRITE": "5/minute\n"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "secret"),
+    [
+        ("BOOKING_JWT_SECRET", "hunter2-hunter2", "hunter2"),
+        ("BOOKING_PLATFORM_TOKEN", "tok-hunter2", "hunter2"),
+        ("BOOKING_DATABASE_URL", "mysql://app:hunter2@db/booking", "hunter2"),
+        ("BOOKING_REDIS_URL", "http://:hunter2@cache", "hunter2"),
+    ],
+)
+def test_secrets_stay_out_of_messages(name: str, value: str, secret: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{name}") as caught:
+        load_settings({name: value})
+    assert secret not in str(caught.value)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("BOOKING_POOL_MAX", "abc"),
+        ("BOOKING_SIGNUP", "maybe"),
+        ("BOOKING_DATABASE_URL", "mysql://x"),
+        ("BOOKING_JWT_SECRET", "short"),
+        ("BOOKING_RATE_LIMIT_WRITE", "lots"),
+        ("BOOKING_FOO", "1"),
+    ],
+)
+def test_serve_with_a_bad_value_exits_with_one_line(name: str, value: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")}
+    # Unreachable but well-formed services: the bad setting must be reported first.
+    env.update(
+        BOOKING_DATABASE_URL="postgresql://127.0.0.1:1/none",
+        BOOKING_REDIS_URL="redis://127.0.0.1:1/0",
+        BOOKING_JWT_SECRET=SECRET,
+    )
+    env[name] = value
+    result = subprocess.run(
+        [sys.executable, "-m", "server", "serve", "--port", str(_free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert name in lines[0]
+    if name == "BOOKING_JWT_SECRET":
+        assert value not in lines[0]
+
+
+def test_serve_without_a_reachable_database_exits_with_one_line() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")}
+    env.update(
+        BOOKING_DATABASE_URL="postgresql://127.0.0.1:1/none",
+        BOOKING_REDIS_URL="redis://127.0.0.1:1/0",
+        BOOKING_JWT_SECRET=SECRET,
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "server", "serve", "--port", str(_free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
