@@ -54,7 +54,7 @@ def test_defaults_and_conversion() -> None:
 
 def test_overrides_are_checked_like_the_environment() -> None:
     assert load_settings({"BOOKING_POOL_MAX": "7"}, pool_max=9).pool_max == 9
-    with pytest.raises(ConfigError, match="^BOOKING_POOL_MAX: "):
+    with pytest.raises(ConfigError, match=r"^BOOKING_POOL_MAX: "):
         load_settings({}, pool_max="abc")
 
 
@@ -79,13 +79,13 @@ def test_required_settings_name_the_variable() -> None:
 
 
 def test_pool_min_may_not_exceed_pool_max() -> None:
-    with pytest.raises(ConfigError, match="^BOOKING_POOL_MIN: .*BOOKING_POOL_MAX"):
+    with pytest.raises(ConfigError, match=r"^BOOKING_POOL_MIN: .*BOOKING_POOL_MAX"):
         load_settings({"BOOKING_POOL_MIN": "30", "BOOKING_POOL_MAX": "20"})
 
 
 def test_rate_limit_must_match_exactly() -> None:
     assert load_settings({"BOOKING_RATE_LIMIT_WRITE": "5 / 2 hours"}).rate_limit_write
-    with pytest.raises(ConfigError, match="^BOOKING_RATE_LIMIT_WRITE"):
+    with pytest.raises(ConfigError, match=r"^BOOKING_RATE_LIMIT_WRITE"):
         load_settings({"BOOKING_RATE_LIMIT_WRITE": "5/minute\n"})
 
 
