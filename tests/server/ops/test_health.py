@@ -1,0 +1,173 @@
+"""Liveness, readiness (with Redis going away and coming back) and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import msgspec
+import pytest
+from asgi_lifespan import LifespanManager
+
+from server.app import create_app
+from server.config import Settings
+
+try:
+    from server.devservices import start_redis as _start_redis
+except ImportError:
+    _start_redis = None
+
+REDIS_SERVER = shutil.which("redis-server")
+
+
+async def test_healthz(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+
+
+async def test_metrics(client: httpx.AsyncClient) -> None:
+    await client.get("/healthz")
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "# TYPE booking_http_requests_total counter" in response.text
+    assert 'booking_http_requests_total{method="GET",route="/healthz",status="200"}' in (
+        response.text
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"redis on port {port} did not start")
+        time.sleep(0.05)
+
+
+@contextmanager
+def redis_on_port(port: int, data_dir: Path) -> Iterator[Callable[[], None]]:
+    """A private redis-server on ``port``; yields its stop function, which is idempotent."""
+    assert REDIS_SERVER is not None
+    data_dir.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(data_dir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def stop() -> None:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+    try:
+        _wait_for_port(port)
+        yield stop
+    finally:
+        stop()
+
+
+@contextmanager
+def private_redis(data_dir: Path) -> Iterator[tuple[str, Callable[[], None]]]:
+    """The dev services' Redis when that module exists, else a redis-server of our own."""
+    if _start_redis is not None:
+        url, stop = _start_redis(data_dir)
+        if urlsplit(url).scheme == "redis" and urlsplit(url).port:
+            try:
+                yield url, stop
+            finally:
+                stop()
+            return
+        stop()
+    port = _free_port()
+    with redis_on_port(port, data_dir / "own") as stop_own:
+        yield f"redis://127.0.0.1:{port}/0", stop_own
+
+
+async def _readyz(client: httpx.AsyncClient) -> tuple[int, dict[str, Any]]:
+    response = await client.get("/readyz")
+    return response.status_code, response.json()
+
+
+@asynccontextmanager
+async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    async with LifespanManager(app) as manager:  # type: ignore[arg-type]
+        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+@pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
+async def test_readyz_follows_redis_down_and_back(settings: Settings, tmp_path: Path) -> None:
+    with private_redis(tmp_path / "redis") as (url, stop):
+        port = urlsplit(url).port
+        assert port is not None
+        async with app_client(msgspec.structs.replace(settings, redis_url=url)) as client:
+            assert await _readyz(client) == (
+                200,
+                {"status": "ok", "checks": {"database": "ok", "redis": "ok"}},
+            )
+
+            await asyncio.to_thread(stop)
+            status, body = await _readyz(client)
+            assert status == 503
+            assert body["status"] == "unavailable"
+            assert body["checks"]["database"] == "ok"
+            assert body["checks"]["redis"].startswith("down")
+
+            with redis_on_port(port, tmp_path / "redis-again"):
+                deadline = time.monotonic() + 15
+                while (await _readyz(client))[0] != 200:
+                    assert time.monotonic() < deadline, "readiness did not recover"
+                    await asyncio.sleep(0.1)
+                assert await _readyz(client) == (
+                    200,
+                    {"status": "ok", "checks": {"database": "ok", "redis": "ok"}},
+                )
