@@ -15,6 +15,7 @@ from server import migrations
 from server.config import Settings
 from server.db import Database
 from server.http.api import Api
+from server.http.docs import docs_api
 from server.http.middleware import RequestContext
 from server.http.problems import HANDLERS
 from server.http.ratelimit import Limiter
@@ -30,6 +31,7 @@ def build_api() -> Api:
     api = Api()
     api.include(ops_api)
     api.include(tenants_api)
+    api.include(docs_api(api))  # last: the document describes every route above and itself
     return api
 
 

@@ -1,0 +1,112 @@
+import re
+from typing import Any
+
+import httpx
+from openapi_spec_validator import validate
+
+from server.app import build_api
+from server.http.docs import ASSETS
+from server.http.openapi import build_document
+from server.http.openapi30 import downgrade
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def _resolve(doc: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in item:
+        node: Any = doc
+        for part in item["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        item = node
+    return item
+
+
+async def test_document_validates_and_lists_every_route(client: httpx.AsyncClient) -> None:
+    response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    doc = response.json()
+    validate(doc)
+    assert doc["openapi"] == "3.1.0"
+    registry = build_api().routes
+    declared = {(spec.method.lower(), spec.path) for spec in registry}
+    documented = {
+        (method, path)
+        for path, item in doc["paths"].items()
+        for method in item
+        if method in METHODS
+    }
+    assert documented == declared
+    ids = [op["operationId"] for item in doc["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+
+
+async def test_every_operation_declares_params_and_problem_responses() -> None:
+    api = build_api()
+    doc = build_document(api)
+    for spec in api.routes:
+        op = doc["paths"][spec.path][spec.method.lower()]
+        params = {(p["name"], p["in"]) for p in op.get("parameters", [])}
+        for name in re.findall(r"{(\w+)}", spec.path):
+            assert (name, "path") in params, (spec.path, name)
+        assert str(spec.status) in op["responses"]
+        problems = [_resolve(doc, r) for status, r in op["responses"].items() if int(status) >= 400]
+        assert {"429", "500"} <= set(op["responses"])
+        for problem in problems:
+            schema = problem["content"]["application/problem+json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/Problem"}
+        if spec.role is not None:
+            assert {"401", "403"} <= set(op["responses"]), spec.path
+            assert op.get("security") is None
+        else:
+            assert op["security"] == []
+        if spec.body is not None or spec.query is not None:
+            assert "422" in op["responses"]
+        if spec.params:
+            assert "404" in op["responses"]
+    problem = doc["components"]["schemas"]["Problem"]
+    assert {"type", "title", "status", "detail", "code"} <= set(problem["required"])
+    assert {"errors", "conflicts", "request_id"} <= set(problem["properties"])
+
+
+async def test_document_is_cached(client: httpx.AsyncClient) -> None:
+    first = await client.get("/openapi.json")
+    second = await client.get("/openapi.json")
+    assert first.content == second.content
+
+
+async def test_swagger_ui_document_is_valid_openapi_30(client: httpx.AsyncClient) -> None:
+    response = await client.get("/docs/openapi-3.0.json")
+    assert response.status_code == 200
+    doc = response.json()
+    assert doc["openapi"].startswith("3.0.")
+    validate(doc)
+    assert downgrade(build_document(build_api()))["paths"].keys() == doc["paths"].keys()
+
+
+async def test_docs_page_uses_only_local_assets(client: httpx.AsyncClient) -> None:
+    response = await client.get("/docs")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert "validatorUrl: null" in page
+    assert re.findall(r"https?://", page) == []
+    referenced = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert referenced
+    for url in referenced:
+        assert url.startswith("/docs/assets/")
+        asset = await client.get(url)
+        assert asset.status_code == 200, url
+        assert (
+            asset.headers["content-type"].split(";")[0]
+            == ASSETS[url.rsplit("/", 1)[1]].split(";")[0]
+        )
+        assert "max-age" in asset.headers["cache-control"]
+        assert asset.content
+
+
+async def test_only_whitelisted_assets_are_served(client: httpx.AsyncClient) -> None:
+    for name in ("index.html", "swagger-ui.js.map", "..%2Fpyproject.toml", "../app.py"):
+        response = await client.get(f"/docs/assets/{name}")
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
