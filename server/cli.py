@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+import asyncpg
 import uvicorn
 
 from server import migrations
@@ -23,8 +24,20 @@ def _settings(**overrides: str) -> Settings:
         _fail(str(exc))
 
 
+# What stops a command with a one-line message instead of a traceback.
+_EXPECTED = (
+    ConfigError,
+    migrations.MigrationError,
+    RuntimeError,
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
+
+
 def _fail(message: str) -> NoReturn:
-    print(f"error: {message}", file=sys.stderr)
+    line = "; ".join(part.strip() for part in message.splitlines() if part.strip())
+    print(f"error: {line}", file=sys.stderr)
     raise SystemExit(2)
 
 
@@ -37,7 +50,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     settings = _settings()
     try:
         asyncio.run(migrations.migrate(settings.require_database_url()))
-    except (ConfigError, migrations.MigrationError) as exc:
+    except _EXPECTED as exc:
         _fail(str(exc))
 
 
@@ -47,7 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         settings.require_jwt_secret()
         settings.require_redis_url()
         asyncio.run(_preflight(settings))
-    except (ConfigError, migrations.MigrationError, RuntimeError, OSError) as exc:
+    except _EXPECTED as exc:
         _fail(str(exc))
     uvicorn.run(
         create_app(settings),

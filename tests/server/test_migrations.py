@@ -263,3 +263,29 @@ async def test_serve_refuses_a_schema_out_of_step(
     assert len(lines) == 1, result.stderr
     assert expected in lines[0]
     assert result.stdout == ""
+
+
+async def test_serve_and_migrate_report_a_missing_database_in_one_line(
+    services: tuple[str, str],
+) -> None:
+    name = f"booking_missing_{uuid.uuid4().hex[:10]}"
+    url = _with_database(services[0], name)
+    result = await asyncio.to_thread(serve, url, services[1])
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert name in result.stderr
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")}
+    env["BOOKING_DATABASE_URL"] = url
+    migrate = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "server", "migrate"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert migrate.returncode != 0
+    assert migrate.stderr.count("\n") == 1, migrate.stderr
+    assert name in migrate.stderr
