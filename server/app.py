@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
+from realtime.hub import Realtime
 from server import migrations
 from server.config import Settings
 from server.db import Database
@@ -52,6 +53,7 @@ def create_app(settings: Settings) -> ASGIApp:
     redis_url = settings.require_redis_url()
     api = build_api()
     state: dict[str, Runtime] = {}
+    realtime = Realtime(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -59,9 +61,11 @@ def create_app(settings: Settings) -> ASGIApp:
         redis = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2)
         rt = Runtime(settings=settings, db=db, redis=redis, limits=Limiter(settings, redis_url))
         state["rt"] = rt
+        await realtime.start(db, rpc=None)
         try:
             yield
         finally:
+            await realtime.stop()
             await redis.aclose()
             await db.close()
 
@@ -71,4 +75,4 @@ def create_app(settings: Settings) -> ASGIApp:
         exception_handlers=HANDLERS,
         lifespan=lifespan,
     )
-    return app
+    return realtime.asgi(app)

@@ -1,0 +1,86 @@
+"""Per-process ticker: heartbeats to local tenant rooms, and ending sockets that lost access.
+
+Each process heartbeats only the tenants with sockets on it (``ignore_queue``: nothing
+crosses Redis), with the tenant's committed head from the database, so a client notices
+a missed event even when the relay or Redis lost it. The same tick disconnects sockets
+whose token expired without ``reauth`` and sockets of users deactivated since they
+connected (one query per tenant with local sockets).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from uuid import UUID
+
+import msgspec
+import socketio
+
+from realtime import queries
+from realtime.schemas import Heartbeat
+from realtime.sessions import Sessions, tenant_room
+from server.db import Context, Database
+
+log = logging.getLogger(__name__)
+
+
+class Ticker:
+    """Runs ``tick`` every ``interval`` seconds until stopped."""
+
+    def __init__(
+        self, sio: socketio.AsyncServer, db: Database, sessions: Sessions, interval: float
+    ) -> None:
+        self.sio = sio
+        self.db = db
+        self.sessions = sessions
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="realtime-heartbeat")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("realtime heartbeat tick failed", exc_info=True)
+
+    async def tick(self) -> None:
+        tenants = self.sessions.tenants()
+        if not tenants:
+            return
+        await self._disconnect(self.sessions.expired(time.time()))
+        heads = await self.db.read(None, queries.event_heads)
+        for tenant_id in tenants:
+            beat = msgspec.to_builtins(Heartbeat(seq=heads.get(tenant_id, 0)))
+            await self.sio.emit("heartbeat", beat, room=tenant_room(tenant_id), ignore_queue=True)
+        for tenant_id in tenants:
+            await self._disconnect(await self._deactivated(tenant_id))
+
+    async def _deactivated(self, tenant_id: UUID) -> list[str]:
+        users = self.sessions.users_of(tenant_id)
+        if not users:
+            return []
+        gone = await self.db.read(
+            Context(tenant_id=tenant_id), lambda tx: queries.deactivated_users(tx, list(users))
+        )
+        return [sid for user_id in gone for sid in users[user_id]]
+
+    async def _disconnect(self, sids: list[str]) -> None:
+        for sid in sids:
+            self.sessions.remove(sid)
+            await self.sio.disconnect(sid, ignore_queue=True)
