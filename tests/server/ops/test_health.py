@@ -138,7 +138,7 @@ async def _readyz(client: httpx.AsyncClient) -> tuple[int, dict[str, Any]]:
 @asynccontextmanager
 async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
-    async with LifespanManager(app) as manager:  # type: ignore[arg-type]
+    async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
