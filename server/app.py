@@ -13,6 +13,8 @@ from starlette.types import ASGIApp
 
 from realtime.hub import Realtime
 from server import migrations
+from server.availability.routes import api as availability_api
+from server.calendar.routes import api as calendar_api
 from server.config import Settings
 from server.db import Database
 from server.http.api import Api
@@ -32,6 +34,8 @@ def build_api() -> Api:
     api = Api()
     api.include(ops_api)
     api.include(tenants_api)
+    api.include(availability_api)
+    api.include(calendar_api)
     api.include(docs_api(api))  # last: the document describes every route above and itself
     return api
 

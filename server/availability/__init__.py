@@ -1,0 +1,1 @@
+"""Free and busy time of a resource: working hours in its zone minus blocking bookings."""

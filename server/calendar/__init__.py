@@ -1,0 +1,1 @@
+"""A resource's blocking bookings as an iCalendar (RFC 5545) feed."""
