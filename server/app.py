@@ -15,6 +15,7 @@ from realtime.hub import Realtime
 from server import migrations
 from server.availability.routes import api as availability_api
 from server.calendar.routes import api as calendar_api
+from server.auth.routes import api as auth_api
 from server.config import Settings
 from server.db import Database
 from server.http.api import Api
@@ -25,6 +26,7 @@ from server.http.ratelimit import Limiter
 from server.http.runtime import Runtime
 from server.ops.routes import api as ops_api
 from server.tenants.routes import api as tenants_api
+from server.users.routes import api as users_api
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ def build_api() -> Api:
     api = Api()
     api.include(ops_api)
     api.include(tenants_api)
+    api.include(auth_api)
+    api.include(users_api)
     api.include(availability_api)
     api.include(calendar_api)
     api.include(docs_api(api))  # last: the document describes every route above and itself

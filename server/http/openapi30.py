@@ -73,6 +73,8 @@ def schema_30(schema: Any) -> Any:
             out[key] = value
     _nullable(out)
     _bounds(out)
+    if out.get("required") == []:
+        del out["required"]  # 3.0 wants at least one name; a Struct of optional fields has none
     if "prefixItems" in out:
         prefix = out.pop("prefixItems")
         distinct = [s for i, s in enumerate(prefix) if s not in prefix[:i]]

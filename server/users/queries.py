@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -20,3 +21,42 @@ async def insert_user(
 
 async def get_user(tx: Tx, user_id: UUID) -> asyncpg.Record | None:
     return await tx.fetchrow(QUERIES["get_user"], tx.tenant_id, user_id)
+
+
+async def get_user_by_email(tx: Tx, email: str) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["get_user_by_email"], tx.tenant_id, email)
+
+
+async def lock_active_user(tx: Tx, user_id: UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["lock_active_user"], tx.tenant_id, user_id)
+
+
+async def get_user_for_update(tx: Tx, user_id: UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["get_user_for_update"], tx.tenant_id, user_id)
+
+
+async def lock_active_admins(tx: Tx) -> list[UUID]:
+    return [row["id"] for row in await tx.fetch(QUERIES["lock_active_admins"], tx.tenant_id)]
+
+
+async def set_password_hash(tx: Tx, user_id: UUID, password_hash: str) -> None:
+    await tx.execute(QUERIES["set_password_hash"], tx.tenant_id, user_id, password_hash)
+
+
+async def list_users(
+    tx: Tx, *, after: tuple[datetime, UUID] | None, limit: int
+) -> list[asyncpg.Record]:
+    created_at, user_id = after if after is not None else (None, None)
+    return await tx.fetch(QUERIES["list_users"], tx.tenant_id, created_at, user_id, limit)
+
+
+async def update_user(
+    tx: Tx, user_id: UUID, *, name: str | None, role: str | None
+) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["update_user"], tx.tenant_id, user_id, name, role)
+
+
+async def deactivate_user(tx: Tx, user_id: UUID, *, reason: str) -> asyncpg.Record | None:
+    return await tx.fetchrow(
+        QUERIES["deactivate_user"], tx.tenant_id, user_id, tx.ctx.user_id, reason
+    )

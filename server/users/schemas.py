@@ -34,3 +34,17 @@ class UserCreate(Schema):
     name: Name
     role: Role
     password: Password
+
+
+class UserUpdate(Schema):
+    name: Name | None = None
+    role: Role | None = None
+
+
+class UserDeactivate(Schema):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class UserPage(Out):
+    items: list[UserOut]
+    next_cursor: str | None

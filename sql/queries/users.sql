@@ -10,3 +10,58 @@ RETURNING id, email, name, role, created_at, updated_at, deactivated_at, deactiv
 SELECT id, email, name, role, created_at, updated_at, deactivated_at, deactivated_by,
     deactivation_reason
 FROM users WHERE tenant_id = $1 AND id = $2;
+
+-- get_user_by_email --
+-- A user of the current tenant by email (case-insensitive), with the password hash.
+SELECT id, email, name, role, password_hash, created_at, updated_at, deactivated_at,
+    deactivated_by, deactivation_reason
+FROM users WHERE tenant_id = $1 AND lower(email) = lower($2);
+
+-- lock_active_user --
+-- An active user, share-locked so a concurrent deactivation waits for this transaction.
+SELECT id, email, name, role, created_at, updated_at, deactivated_at, deactivated_by,
+    deactivation_reason
+FROM users WHERE tenant_id = $1 AND id = $2 AND deactivated_at IS NULL
+FOR SHARE;
+
+-- get_user_for_update --
+-- One user of the current tenant, locked for a change.
+SELECT id, email, name, role, created_at, updated_at, deactivated_at, deactivated_by,
+    deactivation_reason
+FROM users WHERE tenant_id = $1 AND id = $2
+FOR UPDATE;
+
+-- lock_active_admins --
+-- Lock every active admin (in id order, so concurrent changes queue instead of deadlocking).
+SELECT id FROM users
+WHERE tenant_id = $1 AND role = 'admin' AND deactivated_at IS NULL
+ORDER BY id
+FOR UPDATE;
+
+-- set_password_hash --
+-- Replace a password hash (a rehash with new parameters; not a user-visible change).
+UPDATE users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2;
+
+-- list_users --
+-- A page of users ordered by (created_at, id), after an optional keyset cursor.
+SELECT id, email, name, role, created_at, updated_at, deactivated_at, deactivated_by,
+    deactivation_reason
+FROM users
+WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3::uuid))
+ORDER BY created_at, id
+LIMIT $4;
+
+-- update_user --
+-- Change a user's name and/or role (null keeps the current value).
+UPDATE users SET name = coalesce($3, name), role = coalesce($4, role), updated_at = now()
+WHERE tenant_id = $1 AND id = $2
+RETURNING id, email, name, role, created_at, updated_at, deactivated_at, deactivated_by,
+    deactivation_reason;
+
+-- deactivate_user --
+-- Soft-delete a user: record when, by whom and why.
+UPDATE users SET deactivated_at = now(), deactivated_by = $3, deactivation_reason = $4,
+    updated_at = now()
+WHERE tenant_id = $1 AND id = $2 AND deactivated_at IS NULL
+RETURNING id, email, name, role, created_at, updated_at, deactivated_at, deactivated_by,
+    deactivation_reason;
