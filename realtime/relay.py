@@ -33,8 +33,9 @@ from server.events.schemas import EventOut
 log = logging.getLogger(__name__)
 
 CHANNEL = "booking_events"
-# Fixed key of the relay's advisory lock ("booking" in ASCII); advisory locks are per database.
-LOCK_KEY = 0x626F6F6B696E67
+# The relay's advisory lock ("book", "rely"): the two-key form has its own key space, so
+# single-key locks elsewhere (migrations, resources) never collide with it.
+LOCK_KEYS = (0x626F6F6B, 0x72656C79)
 BATCH = 500
 
 Emit = Callable[[str, dict[str, Any], str], Awaitable[None]]
@@ -79,7 +80,7 @@ class Relay:
     async def _lead_if_free(self) -> None:
         conn = await asyncpg.connect(self.settings.require_database_url(), timeout=10)
         try:
-            if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY):
+            if not await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", *LOCK_KEYS):
                 return
             await self._lead(conn)
         finally:
