@@ -134,6 +134,13 @@ async def record_changes(db: Database, tenant_id: str, count: int = 1) -> list[i
     return seqs
 
 
+async def eventually(check: Callable[[], bool], within: float = WAIT) -> None:
+    """Wait until ``check()`` holds; it may read state no event signals (connected, …)."""
+    async with asyncio.timeout(within):
+        while not check():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+
+
 @dataclass
 class Client:
     """A ``socketio.AsyncClient`` that records every event it receives."""
@@ -147,13 +154,11 @@ class Client:
     def seqs(self, prefix: str = "resource.") -> list[int]:
         return [data["seq"] for event, data in self.received if event.startswith(prefix)]
 
-    async def wait_for(self, check: Callable[[], bool], timeout: float = WAIT) -> None:
-        async with asyncio.timeout(timeout):
-            while not check():
-                await asyncio.sleep(0.02)
+    async def wait_for(self, check: Callable[[], bool], within: float = WAIT) -> None:
+        await eventually(check, within)
 
-    async def call(self, event: str, data: Any = None, timeout: float = WAIT) -> Any:
-        return await self.sio.call(event, data, timeout=timeout)
+    async def call(self, event: str, data: Any = None, within: float = WAIT) -> Any:
+        return await self.sio.call(event, data, timeout=within)
 
     async def close(self) -> None:
         if self.sio.connected:

@@ -181,7 +181,7 @@ async def test_reauth_renews_and_an_expired_token_disconnects(
     wrong = await renewed.call("reauth", {"token": other.token})
     assert wrong["ok"] is False
     assert wrong["error"]["code"] == "unauthorized"
-    await lapsing.wait_for(lambda: not lapsing.sio.connected, timeout=5)
+    await lapsing.wait_for(lambda: not lapsing.sio.connected, within=5)
     await asyncio.sleep(2 * rt_settings.heartbeat_seconds)
     assert renewed.sio.connected
     assert await renewed.call("sync", {"since": 0}) == {"events": [], "seq": 0}
