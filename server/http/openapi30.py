@@ -13,6 +13,28 @@ from typing import Any
 
 OPENAPI_30 = "3.0.3"
 _NULL = {"type": "null"}
+# JSON Schema 2020-12 keywords with no 3.0 counterpart; they only narrow, so dropping them
+# loosens the docs page's view and never misstates what is valid.
+_UNSUPPORTED = frozenset(
+    {
+        "$schema",
+        "$id",
+        "$comment",
+        "propertyNames",
+        "contains",
+        "minContains",
+        "maxContains",
+        "dependentRequired",
+        "dependentSchemas",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "if",
+        "then",
+        "else",
+        "contentEncoding",
+        "contentMediaType",
+    }
+)
 
 
 def downgrade(document: dict[str, Any]) -> dict[str, Any]:
@@ -65,7 +87,9 @@ def schema_30(schema: Any) -> Any:
     for key, value in schema.items():
         if key in ("properties", "patternProperties", "$defs"):
             out[key] = {name: schema_30(sub) for name, sub in value.items()}
-        elif key in ("anyOf", "oneOf", "allOf"):
+        elif key in _UNSUPPORTED:
+            continue
+        elif key in ("anyOf", "oneOf", "allOf", "prefixItems"):
             out[key] = [schema_30(sub) for sub in value]
         elif key in ("items", "additionalProperties", "not"):
             out[key] = schema_30(value) if isinstance(value, dict) else value

@@ -1,10 +1,13 @@
 import re
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 import httpx
+import msgspec
 from openapi_spec_validator import validate
 
 from server.app import build_api
+from server.http.api import Api
 from server.http.docs import ASSETS
 from server.http.openapi import build_document
 from server.http.openapi30 import downgrade
@@ -110,3 +113,57 @@ async def test_only_whitelisted_assets_are_served(client: httpx.AsyncClient) -> 
         response = await client.get(f"/docs/assets/{name}")
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
+
+
+class _Inner(msgspec.Struct, kw_only=True):
+    at: datetime
+
+
+class _Awkward(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    pair: tuple[Annotated[str, msgspec.Meta(examples=["09:00"])], int]
+    by_day: dict[Literal["mon", "tue"], list[tuple[str, str]]] | None = None
+    ratio: Annotated[float, msgspec.Meta(gt=0, lt=1)] = 0.5
+    inner: _Inner | None = None
+    kind: Literal["only"] = "only"
+    items: list[Any] = []
+
+
+class _Filters(msgspec.Struct, kw_only=True):
+    status: Annotated[list[str] | None, msgspec.Meta(description="Comma-separated")] = None
+
+
+def test_awkward_schemas_validate_in_both_dialects() -> None:
+    api = Api()
+
+    @api.route(
+        "PATCH",
+        "/v1/things/{id}",
+        role="member",
+        summary="Edit",
+        tag="things",
+        body=_Awkward,
+        query=_Filters,
+        response=_Awkward,
+    )
+    async def edit_thing(call: Any, tx: Any) -> None: ...
+
+    doc = build_document(api)
+    validate(doc)
+    validate(downgrade(doc))
+    op = doc["paths"]["/v1/things/{id}"]["patch"]
+    names = {(p["name"], p["in"]) for p in op["parameters"]}
+    assert names == {("id", "path"), ("status", "query"), ("Idempotency-Key", "header")}
+    status = next(p for p in op["parameters"] if p["name"] == "status")
+    assert status["explode"] is False
+    assert status["description"] == "Comma-separated"
+
+
+def test_booking_patch_takes_if_match() -> None:
+    api = Api()
+
+    @api.route("PATCH", "/v1/bookings/{id}", role="member", summary="Edit", tag="bookings")
+    async def update_booking(call: Any, tx: Any) -> None: ...
+
+    op = build_document(api)["paths"]["/v1/bookings/{id}"]["patch"]
+    assert "If-Match" in {p["name"] for p in op["parameters"] if p["in"] == "header"}
+    assert "412" in op["responses"]
