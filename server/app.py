@@ -13,11 +13,12 @@ from starlette.types import ASGIApp
 
 from realtime.hub import Realtime
 from server import migrations
+from server.auth.routes import api as auth_api
 from server.availability.routes import api as availability_api
 from server.calendar.routes import api as calendar_api
-from server.auth.routes import api as auth_api
 from server.config import Settings
 from server.db import Database
+from server.events.routes import api as events_api
 from server.http.api import Api
 from server.http.docs import docs_api
 from server.http.middleware import RequestContext
@@ -25,6 +26,8 @@ from server.http.problems import HANDLERS
 from server.http.ratelimit import Limiter
 from server.http.runtime import Runtime
 from server.ops.routes import api as ops_api
+from server.projects.routes import api as projects_api
+from server.resources.routes import api as resources_api
 from server.tenants.routes import api as tenants_api
 from server.users.routes import api as users_api
 from server.workflow import queue
@@ -43,6 +46,9 @@ def build_api() -> Api:
     api.include(availability_api)
     api.include(calendar_api)
     api.include(workflow_api)
+    api.include(events_api)
+    api.include(resources_api)
+    api.include(projects_api)
     api.include(docs_api(api))  # last: the document describes every route above and itself
     return api
 

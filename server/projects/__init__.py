@@ -1,0 +1,1 @@
+"""Projects bookings are charged to, with an optional budget of hours."""

@@ -1,0 +1,1 @@
+"""Bookable things: people, rooms, equipment, with skills and weekly working hours."""

@@ -1,0 +1,82 @@
+-- insert_project --
+-- Create a project of the current tenant (nothing booked on it yet).
+INSERT INTO projects (tenant_id, id, name, code, budget_hours)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id, name, code, budget_hours, 0::numeric AS booked_hours, created_at, updated_at,
+    deactivated_at, deactivated_by, deactivation_reason;
+
+-- get_project --
+-- One project with the hours of its pending, confirmed and completed bookings.
+SELECT p.id, p.name, p.code, p.budget_hours, h.booked_hours, p.created_at, p.updated_at,
+    p.deactivated_at, p.deactivated_by, p.deactivation_reason
+FROM projects p
+CROSS JOIN LATERAL (
+    SELECT coalesce(sum(extract(epoch FROM upper(b.period) - lower(b.period))), 0) / 3600
+        AS booked_hours
+    FROM bookings b
+    WHERE b.tenant_id = p.tenant_id AND b.project_id = p.id
+      AND b.status IN ('pending', 'confirmed', 'completed')
+) h
+WHERE p.tenant_id = $1 AND p.id = $2;
+
+-- lock_project --
+-- One project row locked for this transaction (edits, and budget checks of bookings).
+SELECT id, name, code, budget_hours, deactivated_at
+FROM projects WHERE tenant_id = $1 AND id = $2 FOR UPDATE;
+
+-- update_project --
+-- Replace a project's editable fields; returns it with its booked hours.
+WITH p AS (
+    UPDATE projects SET name = $3, code = $4, budget_hours = $5, updated_at = now()
+    WHERE tenant_id = $1 AND id = $2
+    RETURNING tenant_id, id, name, code, budget_hours, created_at, updated_at,
+        deactivated_at, deactivated_by, deactivation_reason
+)
+SELECT p.id, p.name, p.code, p.budget_hours, h.booked_hours, p.created_at, p.updated_at,
+    p.deactivated_at, p.deactivated_by, p.deactivation_reason
+FROM p
+CROSS JOIN LATERAL (
+    SELECT coalesce(sum(extract(epoch FROM upper(b.period) - lower(b.period))), 0) / 3600
+        AS booked_hours
+    FROM bookings b
+    WHERE b.tenant_id = p.tenant_id AND b.project_id = p.id
+      AND b.status IN ('pending', 'confirmed', 'completed')
+) h;
+
+-- deactivate_project --
+-- Soft-delete a project: it stays for history but takes no new bookings.
+WITH p AS (
+    UPDATE projects
+    SET deactivated_at = now(), deactivated_by = $3, deactivation_reason = $4, updated_at = now()
+    WHERE tenant_id = $1 AND id = $2 AND deactivated_at IS NULL
+    RETURNING tenant_id, id, name, code, budget_hours, created_at, updated_at,
+        deactivated_at, deactivated_by, deactivation_reason
+)
+SELECT p.id, p.name, p.code, p.budget_hours, h.booked_hours, p.created_at, p.updated_at,
+    p.deactivated_at, p.deactivated_by, p.deactivation_reason
+FROM p
+CROSS JOIN LATERAL (
+    SELECT coalesce(sum(extract(epoch FROM upper(b.period) - lower(b.period))), 0) / 3600
+        AS booked_hours
+    FROM bookings b
+    WHERE b.tenant_id = p.tenant_id AND b.project_id = p.id
+      AND b.status IN ('pending', 'confirmed', 'completed')
+) h;
+
+-- list_projects --
+-- A page of projects by (name, id) with booked hours, optionally only active ones.
+SELECT p.id, p.name, p.code, p.budget_hours, h.booked_hours, p.created_at, p.updated_at,
+    p.deactivated_at, p.deactivated_by, p.deactivation_reason
+FROM projects p
+CROSS JOIN LATERAL (
+    SELECT coalesce(sum(extract(epoch FROM upper(b.period) - lower(b.period))), 0) / 3600
+        AS booked_hours
+    FROM bookings b
+    WHERE b.tenant_id = p.tenant_id AND b.project_id = p.id
+      AND b.status IN ('pending', 'confirmed', 'completed')
+) h
+WHERE p.tenant_id = $1
+  AND ($2::boolean IS NULL OR (p.deactivated_at IS NULL) = $2)
+  AND ($3::text IS NULL OR (p.name, p.id) > ($3, $4::uuid))
+ORDER BY p.name, p.id
+LIMIT $5;
