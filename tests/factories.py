@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import msgspec
+from asgi_lifespan import LifespanManager
+
+from server.app import create_app
+from server.config import Settings
 
 PASSWORD = "Correct-Horse-42"
 
@@ -48,3 +55,41 @@ async def signup(client: httpx.AsyncClient, **overrides: Any) -> Tenant:
         refresh_token=data["refresh_token"],
         body=data,
     )
+
+
+async def add_user(
+    client: httpx.AsyncClient, tenant: Tenant, role: str, **overrides: Any
+) -> tuple[dict[str, Any], str]:
+    """A new user of ``tenant`` with ``role`` (created by its admin), and their access token."""
+    body = {
+        "email": f"{role}-{uuid.uuid4().hex[:8]}@{tenant.slug}.test",
+        "name": role.title(),
+        "role": role,
+        "password": PASSWORD,
+        **overrides,
+    }
+    response = await client.post("/v1/users", json=body, headers=tenant.headers)
+    assert response.status_code == 201, response.text
+    login = await client.post(
+        "/v1/auth/login",
+        json={"tenant": tenant.slug, "email": body["email"], "password": body["password"]},
+    )
+    assert login.status_code == 200, login.text
+    return response.json(), login.json()["access_token"]
+
+
+@asynccontextmanager
+async def client_with(
+    settings: Settings, address: str = "127.0.0.1", **overrides: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a second app built with some settings changed (low limits, closed signup).
+
+    ``address`` is the client address the app sees (per-address rate limits).
+    """
+    app = create_app(msgspec.structs.replace(settings, **overrides))
+    async with LifespanManager(app) as manager:  # type: ignore[arg-type]
+        transport = httpx.ASGITransport(
+            app=manager.app, raise_app_exceptions=False, client=(address, 40000)
+        )
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client

@@ -23,8 +23,9 @@ def token_hash(token: str) -> bytes:
 
 def parse_tenant(token: str) -> UUID | None:
     """The tenant a refresh token belongs to, or None when it is not one of ours."""
-    parts = token.split("_")
-    if len(parts) != 3 or parts[0] + "_" != PREFIX:
+    # The secret is base64url, which may itself contain "_".
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] + "_" != PREFIX or not parts[2]:
         return None
     try:
         return UUID(hex=parts[1])
