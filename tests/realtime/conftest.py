@@ -27,6 +27,7 @@ from server.config import Settings
 from server.db import Context, Database
 from server.events import service as events
 from tests.conftest import _with_database
+from tests.factories import PASSWORD, Tenant
 
 WAIT = 10.0
 
@@ -193,3 +194,73 @@ async def clients() -> AsyncIterator[list[Client]]:
     yield opened
     for client in opened:
         await client.close()
+
+
+class Mirror:
+    """What a dashboard does: apply events by ``seq``, drop duplicates, ``sync`` on a gap.
+
+    ``applied`` is the seqs applied, in order; a gap (an event or heartbeat ahead of
+    what was applied) triggers a ``sync`` that fills it from the events table.
+    """
+
+    def __init__(self, client: Client, since: int = 0) -> None:
+        self.client = client
+        self.seq = since
+        self.applied: list[int] = []
+        self.syncs = 0
+        self._lock = asyncio.Lock()
+        client.sio.on("heartbeat", self._on_heartbeat)
+        client.sio.on("*", self._on_event)
+
+    async def _on_event(self, event: str, data: Any) -> None:
+        self.client.received.append((event, data))
+        if isinstance(data, dict) and isinstance(data.get("seq"), int):
+            await self._advance(data["seq"], [data])
+
+    async def _on_heartbeat(self, data: Any) -> None:
+        self.client.received.append(("heartbeat", data))
+        await self._advance(data["seq"], [])
+
+    async def _advance(self, seq: int, events: list[dict[str, Any]]) -> None:
+        async with self._lock:
+            if seq <= self.seq:
+                return
+            if events and seq == self.seq + 1:
+                self._apply(events)
+                return
+            await self.catch_up()
+
+    async def catch_up(self) -> None:
+        for _ in range(100):
+            self.syncs += 1
+            page = await self.client.sio.call("sync", {"since": self.seq}, timeout=WAIT)
+            self._apply(page["events"])
+            if self.seq >= page["seq"] or not page["events"]:
+                return
+
+    def _apply(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            if event["seq"] == self.seq + 1:
+                self.applied.append(event["seq"])
+                self.seq = event["seq"]
+
+
+async def mirror(url: str, token: str, since: int = 0) -> Mirror:
+    """A connected client keeping a Mirror; events are applied as they arrive."""
+    sio = socketio.AsyncClient(reconnection=False)
+    m = Mirror(Client(sio), since)
+    await sio.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=WAIT)
+    return m
+
+
+async def add_member(http: httpx.AsyncClient, tenant: Tenant) -> tuple[dict[str, Any], str]:
+    """A member of ``tenant`` created by its admin, and their access token."""
+    email = f"member-{uuid.uuid4().hex[:8]}@{tenant.slug}.test"
+    body = {"email": email, "name": "Member", "role": "member", "password": PASSWORD}
+    created = await http.post("/v1/users", json=body, headers=tenant.headers)
+    assert created.status_code == 201, created.text
+    login = await http.post(
+        "/v1/auth/login", json={"tenant": tenant.slug, "email": email, "password": PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    return created.json(), login.json()["access_token"]
