@@ -1,0 +1,71 @@
+"""Firing workflow timers: claim, apply the booking change, mark done, in one transaction.
+
+Both the deferred job and the sweeper come through ``fire_timer``. The timer row is locked
+``FOR UPDATE SKIP LOCKED`` and must still be pending; the booking change is a guarded
+update on its status and version; the timer is marked in the same transaction. A crash
+anywhere leaves either nothing or everything, and a second run finds nothing to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from uuid import UUID
+
+import asyncpg
+
+from server.db import Context, Database, Tx
+from server.workflow import actions, queries
+
+log = logging.getLogger(__name__)
+
+SWEEP_BATCH = 100
+
+
+async def fire_timer(db: Database, tenant_id: UUID, timer_id: UUID) -> str:
+    """Apply one timer if it is pending and due; returns what happened (for the job log)."""
+    ctx = Context(tenant_id=tenant_id, request_id=f"timer:{timer_id}")
+
+    async def work(tx: Tx) -> str:
+        timer = await queries.claim_timer(tx, timer_id)
+        if timer is None:
+            return "skipped"
+        if timer["due_at"] > datetime.now(UTC):
+            # An early delivery: leave it pending for the job at its time or the sweeper.
+            return "not_due"
+        return await apply(tx, timer)
+
+    return await db.run(ctx, work)
+
+
+async def apply(tx: Tx, timer: asyncpg.Record) -> str:
+    """Run the timer's action on its booking and close the timer; in the caller's tx."""
+    applied = await actions.run(tx, timer["kind"], timer["booking_id"], timer["booking_version"])
+    await queries.finish_timer(tx, timer["id"], state="done" if applied else "cancelled")
+    return timer["kind"] if applied else "stale"
+
+
+async def sweep(db: Database, *, deadline: float, batch: int = SWEEP_BATCH) -> int:
+    """Fire every overdue timer (until ``deadline``, a monotonic time); returns how many."""
+    applied = 0
+    while time.monotonic() < deadline:
+        due = await db.read(None, lambda tx: queries.due_timers(tx, limit=batch))
+        if not due:
+            break
+        progressed = 0
+        for row in due:
+            if time.monotonic() >= deadline:
+                break
+            try:
+                outcome = await fire_timer(db, row["tenant_id"], row["id"])
+            except Exception:
+                log.exception("timer %s (%s) failed; will retry", row["id"], row["kind"])
+                continue
+            if outcome not in ("skipped", "not_due"):
+                progressed += 1
+                if outcome != "stale":
+                    applied += 1
+        if progressed == 0 or len(due) < batch:
+            break
+    return applied

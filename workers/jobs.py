@@ -1,0 +1,63 @@
+"""Job functions: thin, enqueued by name, each safe to run more than once.
+
+Every job re-reads its state in PostgreSQL and changes it with a guarded update, so a
+job delivered twice, or racing the sweeper, changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from server.config import Settings
+from server.db import Database
+from server.notifications import service as notifications
+from server.workflow import engine, maintenance
+
+log = logging.getLogger(__name__)
+
+# One sweep stops claiming after this long, so runs never pile up behind each other.
+SWEEP_BUDGET_SECONDS = 30.0
+
+
+def _db(ctx: dict[str, Any]) -> Database:
+    db = ctx["db"]
+    assert isinstance(db, Database)
+    return db
+
+
+def _settings(ctx: dict[str, Any]) -> Settings:
+    settings = ctx["settings"]
+    assert isinstance(settings, Settings)
+    return settings
+
+
+async def fire_timer(ctx: dict[str, Any], tenant_id: str, timer_id: str) -> str:
+    """Apply one workflow timer (escalate, expire, remind, complete) if still pending."""
+    return await engine.fire_timer(_db(ctx), UUID(str(tenant_id)), UUID(str(timer_id)))
+
+
+async def deliver_notification(ctx: dict[str, Any], tenant_id: str, notification_id: str) -> str:
+    """Send one outbox message if it is still pending and due."""
+    return await notifications.deliver(
+        _db(ctx), _settings(ctx), UUID(str(tenant_id)), UUID(str(notification_id))
+    )
+
+
+async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
+    """The safety net: apply every overdue timer and send every due message."""
+    deadline = time.monotonic() + SWEEP_BUDGET_SECONDS
+    fired = await engine.sweep(_db(ctx), deadline=deadline)
+    sent = await notifications.deliver_due(_db(ctx), _settings(ctx))
+    if fired or sent:
+        log.info("sweep applied %d timers, sent %d messages", fired, sent)
+    return {"timers": fired, "notifications": sent}
+
+
+async def maintain(ctx: dict[str, Any]) -> dict[str, int]:
+    """Daily: audit partitions a few months ahead; prune old events and idempotency keys."""
+    retention = timedelta(days=_settings(ctx).event_retention_days)
+    return await maintenance.run(_db(ctx), event_retention=retention)
