@@ -9,7 +9,6 @@ cleaning between tests.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import uuid
@@ -26,14 +25,7 @@ from asgi_lifespan import LifespanManager
 from server import migrations
 from server.app import create_app
 from server.config import Settings, load_settings
-try:
-    from server.devservices import resolve_services
-except ImportError:  # TEMP
-    from contextlib import contextmanager
-    from types import SimpleNamespace
-    @contextmanager
-    def resolve_services(d, env):
-        yield SimpleNamespace(database_url=env['BOOKING_DATABASE_URL'], redis_url=env['BOOKING_REDIS_URL'])
+from server.devservices import resolve_services
 
 ROOT = Path(__file__).resolve().parent.parent
 
