@@ -70,7 +70,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
         lifespan="on",
         loop="uvloop",
         http="httptools",
-        ws="websockets",
+        ws="websockets-sansio",
+        ws_per_message_deflate=settings.socket_compression,
+        # Engine.IO enforces the exact limit; this stops a larger frame being buffered first.
+        ws_max_size=settings.socket_max_message_bytes + 1024,
         proxy_headers=True,
         access_log=args.access_log,
     )
