@@ -10,7 +10,7 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from server.auth import service
+from server.auth import passwords, service
 from server.auth.passwords import HASHER
 from server.config import Settings
 from server.http import ratelimit
@@ -61,7 +61,7 @@ async def test_every_mismatch_is_the_same_401(
     )
     assert gone.status_code == 200
     verified: list[str | None] = []
-    real_verify = service.verify_password
+    real_verify = passwords.verify_password
 
     async def spy(stored: str | None, password: str) -> bool:
         verified.append(stored)
