@@ -143,7 +143,7 @@ async def test_patch_name_and_role(client: httpx.AsyncClient) -> None:
 
 async def test_deactivate(client: httpx.AsyncClient) -> None:
     tenant = await signup(client)
-    user, token = await add_user(client, tenant, "member")
+    user, _ = await add_user(client, tenant, "member")
     response = await _deactivate(client, tenant, user["id"])
     assert response.status_code == 200, response.text
     body = response.json()
