@@ -88,6 +88,7 @@ async def live(rt_settings: Settings) -> AsyncIterator[LiveServer]:
         log_level="warning",
         ws="websockets-sansio",
         ws_per_message_deflate=rt_settings.socket_compression,
+        ws_max_size=rt_settings.socket_max_message_bytes + 1024,
         timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)
