@@ -1,0 +1,124 @@
+"""Every error is problem+json with a stable code, and every response has X-Request-ID."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from server.users import service as users_service
+from tests.factories import signup
+
+PROBLEM = "application/problem+json"
+
+
+def _problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["code"] == code
+    assert body["status"] == status
+    assert {"type", "title", "detail"} <= set(body)
+    assert response.headers["x-request-id"]
+    return dict(body)
+
+
+async def test_unknown_route(client: httpx.AsyncClient) -> None:
+    _problem(await client.get("/v1/nothing-here"), 404, "not_found")
+    _problem(await client.post("/nope", json={}), 404, "not_found")
+
+
+async def test_wrong_method(client: httpx.AsyncClient) -> None:
+    response = await client.put("/v1/auth/login", json={})
+    _problem(response, 405, "method_not_allowed")
+    assert "POST" in response.headers["allow"]
+
+
+async def test_malformed_json(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/auth/login", content=b'{"tenant": ', headers={"content-type": "application/json"}
+    )
+    _problem(response, 400, "malformed_json")
+
+
+async def test_every_bad_field_is_listed(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/tenants",
+        json={"name": 5, "slug": "Bad Slug", "admin": {"email": "x"}, "colour": "red"},
+    )
+    body = _problem(response, 422, "validation_error")
+    errors = body["errors"]
+    assert isinstance(errors, list)
+    assert {e["field"] for e in errors} == {"name", "slug", "admin.email", "colour"}
+    assert all(e["message"] for e in errors)
+    not_object = await client.post("/v1/auth/login", json=[1, 2])
+    _problem(not_object, 422, "validation_error")
+
+
+async def test_body_over_the_limit(client: httpx.AsyncClient) -> None:
+    big = b'{"tenant": "' + b"x" * (1024 * 1024) + b'"}'
+    response = await client.post(
+        "/v1/auth/login", content=big, headers={"content-type": "application/json"}
+    )
+    _problem(response, 413, "payload_too_large")
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(20):
+            yield b"x" * 65536
+
+    streamed = await client.post("/v1/auth/login", content=chunks())
+    _problem(streamed, 413, "payload_too_large")
+
+
+async def test_unexpected_error_is_a_bare_500(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant = await signup(client)
+
+    async def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret detail: SELECT * FROM users")
+
+    monkeypatch.setattr(users_service, "get_user", boom)
+    response = await client.get(
+        f"/v1/users/{tenant.admin['id']}",
+        headers={**tenant.headers, "X-Request-ID": "trace-500"},
+    )
+    body = _problem(response, 500, "internal")
+    assert body["request_id"] == "trace-500"
+    assert response.headers["x-request-id"] == "trace-500"
+    assert "secret" not in response.text and "SELECT" not in response.text
+    assert set(body) == {"type", "title", "status", "detail", "code", "request_id"}
+
+
+@pytest.mark.parametrize("incoming", ["abc", "A.b_c-9", "x" * 64])
+async def test_valid_request_id_is_echoed(client: httpx.AsyncClient, incoming: str) -> None:
+    for response in (
+        await client.get("/healthz", headers={"X-Request-ID": incoming}),
+        await client.get("/v1/nowhere", headers={"X-Request-ID": incoming}),
+        await client.get("/v1/me", headers={"X-Request-ID": incoming}),
+    ):
+        assert response.headers["x-request-id"] == incoming
+    problem = (await client.get("/v1/me", headers={"X-Request-ID": incoming})).json()
+    assert problem["request_id"] == incoming
+
+
+@pytest.mark.parametrize("incoming", ["", "x" * 65, "has space", "semi;colon", "ünï"])
+async def test_invalid_request_id_is_replaced(client: httpx.AsyncClient, incoming: str) -> None:
+    response = await client.get("/healthz", headers={b"X-Request-ID": incoming.encode()})
+    fresh = response.headers["x-request-id"]
+    assert fresh != incoming
+    assert re.fullmatch(r"[A-Za-z0-9._-]{1,64}", fresh)
+
+
+async def test_fresh_ids_differ(client: httpx.AsyncClient) -> None:
+    ids = {(await client.get("/healthz")).headers["x-request-id"] for _ in range(3)}
+    assert len(ids) == 3
+
+
+async def test_unknown_and_foreign_ids_are_404(client: httpx.AsyncClient) -> None:
+    tenant = await signup(client)
+    response = await client.get(f"/v1/users/{uuid.uuid4()}", headers=tenant.headers)
+    _problem(response, 404, "not_found")

@@ -1,0 +1,48 @@
+"""Writes are limited per user: 429 ``rate_limited`` with ``Retry-After``."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from server.config import Settings
+from tests.factories import PASSWORD, add_user, auth, client_with, signup
+
+
+async def test_writes_are_limited_per_user(settings: Settings) -> None:
+    async with client_with(settings, rate_limit_write="3/minute") as limited:
+        tenant = await signup(limited)
+        statuses = []
+        for _ in range(4):
+            response = await limited.post(
+                "/v1/users",
+                json={
+                    "email": f"{uuid.uuid4().hex[:8]}@x.test",
+                    "name": "N",
+                    "role": "viewer",
+                    "password": PASSWORD,
+                },
+                headers=tenant.headers,
+            )
+            statuses.append(response.status_code)
+        assert statuses == [201, 201, 201, 429]
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "rate_limited"
+        assert 1 <= int(response.headers["retry-after"]) <= 60
+
+
+async def test_limits_are_per_user(settings: Settings, client: httpx.AsyncClient) -> None:
+    tenant = await signup(client)
+    _, other = await add_user(client, tenant, "viewer")
+    async with client_with(settings, rate_limit_write="1/minute") as limited:
+        body = {"refresh_token": "rt_unknown_x"}
+        first = await limited.post("/v1/auth/logout", json=body, headers=tenant.headers)
+        assert first.status_code == 204
+        second = await limited.post("/v1/auth/logout", json=body, headers=tenant.headers)
+        assert second.status_code == 429
+        assert (
+            await limited.post("/v1/auth/logout", json=body, headers=auth(other))
+        ).status_code == 204
+        # Reads are not write-limited.
+        assert (await limited.get("/v1/me", headers=tenant.headers)).status_code == 200
