@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 import asyncpg
@@ -15,6 +16,8 @@ import uvicorn
 from server import migrations
 from server.app import create_app, open_database
 from server.config import ConfigError, Settings, load_settings
+from server.devrun import run_dev, seed
+from server.devservices import DEFAULT_DATA_DIR, ServicesError
 
 
 def _settings(**overrides: str) -> Settings:
@@ -27,6 +30,7 @@ def _settings(**overrides: str) -> Settings:
 # What stops a command with a one-line message instead of a traceback.
 _EXPECTED = (
     ConfigError,
+    ServicesError,
     migrations.MigrationError,
     RuntimeError,
     OSError,
@@ -79,6 +83,24 @@ def cmd_serve(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_dev(args: argparse.Namespace) -> None:
+    try:
+        code = run_dev(Path(args.data_dir), args.host, args.port)
+    except _EXPECTED as exc:
+        _fail(str(exc))
+    raise SystemExit(code)
+
+
+def cmd_seed(args: argparse.Namespace) -> None:
+    settings = _settings()
+    try:
+        login = seed(settings, Path(args.credentials))
+    except _EXPECTED as exc:
+        _fail(str(exc))
+    state = "created" if login.created else "already present"
+    print(f"demo tenant '{login.tenant}' {state}; logins in {args.credentials}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -89,6 +111,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--access-log", action="store_true")
     serve.set_defaults(func=cmd_serve)
+    dev = sub.add_parser(
+        "dev", help="private PostgreSQL/Redis unless URLs are set, migrate, seed, web + worker"
+    )
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=8000)
+    dev.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    dev.set_defaults(func=cmd_dev)
+    seed_cmd = sub.add_parser("seed", help="create the demo tenant in BOOKING_DATABASE_URL")
+    seed_cmd.add_argument(
+        "--credentials", default=str(DEFAULT_DATA_DIR / "dev" / "demo-credentials.txt")
+    )
+    seed_cmd.set_defaults(func=cmd_seed)
     return parser
 
 
