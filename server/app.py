@@ -15,6 +15,7 @@ from realtime.hub import Realtime
 from server import migrations
 from server.auth.routes import api as auth_api
 from server.availability.routes import api as availability_api
+from server.bookings.routes import api as bookings_api
 from server.calendar.routes import api as calendar_api
 from server.config import Settings
 from server.db import Database
@@ -49,6 +50,7 @@ def build_api() -> Api:
     api.include(events_api)
     api.include(resources_api)
     api.include(projects_api)
+    api.include(bookings_api)
     api.include(docs_api(api))  # last: the document describes every route above and itself
     return api
 

@@ -39,8 +39,11 @@ async def test_working_hours_default_null_and_validated(client: httpx.AsyncClien
     bad = {
         "name": "X",
         "kind": "room",
-        "working_hours": {"mon": [["10:00", "09:00"], ["24:00", "24:00"]], "tue": [["09:00", "12:00"], ["11:00", "13:00"]]},
-    }  # fmt: skip
+        "working_hours": {
+            "mon": [["10:00", "09:00"], ["24:00", "24:00"]],
+            "tue": [["09:00", "12:00"], ["11:00", "13:00"]],
+        },
+    }
     response = await client.post("/v1/resources", json=bad, headers=tenant.headers)
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}

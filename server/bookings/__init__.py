@@ -1,0 +1,1 @@
+"""Bookings: the write path guarded by the exclusion constraint, and their transitions."""

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+import asyncpg
+
+from server.db import Tx
+from server.sql import QUERIES
+
+
+async def booking_context(
+    tx: Tx, *, resource_id: UUID, project_id: UUID | None
+) -> asyncpg.Record | None:
+    """Takes the resource's advisory lock, then reads resource, project and settings."""
+    return await tx.fetchrow(QUERIES["booking_context"], tx.tenant_id, resource_id, project_id)
+
+
+async def lock_project(tx: Tx, project_id: UUID) -> Decimal | None:
+    value = await tx.fetchval(QUERIES["lock_booking_project"], tx.tenant_id, project_id)
+    return value if isinstance(value, Decimal) else None
+
+
+async def insert_booking(
+    tx: Tx,
+    *,
+    booking_id: UUID,
+    resource_id: UUID,
+    requester_id: UUID,
+    project_id: UUID | None,
+    title: str,
+    note: str,
+    start: datetime,
+    end: datetime,
+    status: str,
+    budget_hours: Decimal | None,
+) -> asyncpg.Record | None:
+    """None when the booking would take the project past ``budget_hours``."""
+    return await tx.fetchrow(
+        QUERIES["insert_booking"],
+        tx.tenant_id,
+        booking_id,
+        resource_id,
+        requester_id,
+        project_id,
+        title,
+        note,
+        start,
+        end,
+        status,
+        budget_hours,
+    )
+
+
+async def project_booked_seconds(tx: Tx, project_id: UUID, *, excluding: UUID | None) -> Decimal:
+    value = await tx.fetchval(
+        QUERIES["project_booked_seconds"], tx.tenant_id, project_id, excluding
+    )
+    return Decimal(value)
+
+
+async def booking_conflicts(
+    tx: Tx, *, resource_id: UUID, start: datetime, end: datetime, excluding: UUID | None
+) -> list[asyncpg.Record]:
+    return await tx.fetch(
+        QUERIES["booking_conflicts"], tx.tenant_id, resource_id, start, end, excluding
+    )
+
+
+async def lock_booking(tx: Tx, booking_id: UUID) -> asyncpg.Record | None:
+    """Takes the advisory lock of the booking's resource; the row and timer settings."""
+    return await tx.fetchrow(QUERIES["lock_booking"], tx.tenant_id, booking_id)
+
+
+async def get_booking(tx: Tx, booking_id: UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["get_booking"], tx.tenant_id, booking_id)
+
+
+async def update_booking(
+    tx: Tx,
+    booking_id: UUID,
+    *,
+    resource_id: UUID,
+    status: str,
+    project_id: UUID | None,
+    title: str,
+    note: str,
+    start: datetime,
+    end: datetime,
+    expected_version: int,
+    expected_status: str,
+    budget_hours: Decimal | None,
+) -> asyncpg.Record | None:
+    """None when the booking changed meanwhile or would pass the project's budget."""
+    return await tx.fetchrow(
+        QUERIES["update_booking"],
+        tx.tenant_id,
+        booking_id,
+        resource_id,
+        status,
+        project_id,
+        title,
+        note,
+        start,
+        end,
+        expected_version,
+        expected_status,
+        budget_hours,
+    )
+
+
+async def transition_booking(
+    tx: Tx,
+    booking_id: UUID,
+    *,
+    expected_status: str,
+    expected_version: int,
+    status: str | None,
+    reason: str | None,
+    escalate: bool,
+    resource_id: UUID | None,
+) -> asyncpg.Record | None:
+    """None when the booking is no longer at the expected status and version."""
+    return await tx.fetchrow(
+        QUERIES["transition_booking"],
+        tx.tenant_id,
+        booking_id,
+        expected_status,
+        expected_version,
+        status,
+        reason,
+        escalate,
+        resource_id,
+    )
+
+
+async def list_bookings(
+    tx: Tx,
+    *,
+    resource_id: UUID | None,
+    project_id: UUID | None,
+    requester_id: UUID | None,
+    statuses: list[str] | None,
+    start: datetime | None,
+    end: datetime | None,
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    after_start, after_id = after if after is not None else (None, None)
+    return await tx.fetch(
+        QUERIES["list_bookings"],
+        tx.tenant_id,
+        resource_id,
+        project_id,
+        requester_id,
+        statuses,
+        start,
+        end,
+        after_start,
+        after_id,
+        limit,
+    )

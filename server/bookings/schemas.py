@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import Meta
+
+from server.pagination import PageQuery
+from server.schemas import AwareDatetime, Out, Reason, Schema
+
+Status = Literal["pending", "confirmed", "completed", "rejected", "expired", "cancelled"]
+Title = Annotated[str, Meta(max_length=200)]
+Note = Annotated[str, Meta(max_length=4000)]
+
+
+class BookingOut(Out):
+    id: UUID
+    number: int
+    resource_id: UUID
+    project_id: UUID | None
+    requester_id: UUID
+    title: str
+    note: str
+    start: datetime
+    end: datetime
+    status: Status
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    escalated_at: datetime | None
+
+
+class BookingCreate(Schema):
+    resource_id: UUID
+    start: AwareDatetime
+    end: AwareDatetime
+    project_id: UUID | None = None
+    title: Title = ""
+    note: Note = ""
+    status: Literal["pending", "confirmed"] | None = None
+
+
+class BookingUpdate(Schema):
+    """A field left out keeps its value; ``project_id: null`` detaches the project."""
+
+    start: AwareDatetime | msgspec.UnsetType = msgspec.UNSET
+    end: AwareDatetime | msgspec.UnsetType = msgspec.UNSET
+    resource_id: UUID | msgspec.UnsetType = msgspec.UNSET
+    project_id: UUID | msgspec.UnsetType | None = msgspec.UNSET
+    title: Title | msgspec.UnsetType = msgspec.UNSET
+    note: Note | msgspec.UnsetType = msgspec.UNSET
+
+
+class TransitionBody(Schema):
+    reason: Reason | None = None
+
+
+class AssignBody(Schema):
+    resource_id: UUID
+    reason: Reason | None = None
+
+
+class BookingQuery(PageQuery):
+    resource_id: UUID | None = None
+    project_id: UUID | None = None
+    requester_id: UUID | None = None
+    status: list[Status] = msgspec.field(default_factory=list)
+    from_: AwareDatetime | None = msgspec.field(default=None, name="from")
+    to: AwareDatetime | None = None
+
+
+class BookingPage(Out):
+    items: list[BookingOut]
+    next_cursor: str | None
+
+
+class ConflictOut(Out):
+    id: UUID
+    number: int
+    start: datetime
+    end: datetime
+    status: Status

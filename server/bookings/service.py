@@ -1,0 +1,369 @@
+"""Bookings: create, edit, read and every status transition.
+
+The create transaction is, in order (statements on the wire, including the tenant's
+``set_config``): set_config; ``booking_context`` (advisory lock on the resource, resource,
+project and workflow settings in one SELECT); ``lock_booking_project`` only when the
+project has a budget; ``insert_booking`` (next number, budget check and INSERT in one
+statement; the exclusion constraint is the guard); timers only when the tenant set a
+workflow clock; ``record_change`` (audit, event, seq, NOTIFY). So 4 statements, 5 with a
+budget, plus 1-2 when clocks are set; ``Idempotency-Key`` adds 3 (expire, claim, store).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from server import errors
+from server.bookings import queries
+from server.bookings.rules import (
+    EDITABLE,
+    check_period,
+    check_target,
+    check_working_hours,
+    initial_status,
+    is_manager,
+    utc,
+)
+from server.bookings.schemas import (
+    BookingCreate,
+    BookingOut,
+    BookingPage,
+    BookingQuery,
+    BookingUpdate,
+    ConflictOut,
+)
+from server.db import Tx
+from server.events.service import record
+from server.pagination import decode_key, page
+from server.workflow.timers import TimerSettings, schedule_timers
+
+
+def booking_out(row: Mapping[str, Any]) -> BookingOut:
+    return BookingOut(
+        id=row["id"],
+        number=row["number"],
+        resource_id=row["resource_id"],
+        project_id=row["project_id"],
+        requester_id=row["requester_id"],
+        title=row["title"],
+        note=row["note"],
+        start=utc(row["start"]),
+        end=utc(row["end"]),
+        status=row["status"],
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        escalated_at=row["escalated_at"],
+    )
+
+
+def _on_conflict(
+    err: errors.AppError, *, resource_id: UUID, start: datetime, end: datetime, excluding: Any
+) -> None:
+    """Fill ``conflicts`` in a fresh transaction once this one has rolled back."""
+
+    async def reread(tx: Tx) -> None:
+        rows = await queries.booking_conflicts(
+            tx, resource_id=resource_id, start=start, end=end, excluding=excluding
+        )
+        err.extras["conflicts"] = [
+            msgspec.to_builtins(
+                ConflictOut(
+                    id=r["id"],
+                    number=r["number"],
+                    start=utc(r["start"]),
+                    end=utc(r["end"]),
+                    status=r["status"],
+                )
+            )
+            for r in rows
+        ]
+
+    err.reread = reread
+
+
+async def _budget_exceeded(
+    tx: Tx, project_id: UUID, budget: Decimal, hours: Decimal, excluding: UUID | None
+) -> errors.BudgetExceeded:
+    booked = await queries.project_booked_seconds(tx, project_id, excluding=excluding) / 3600
+    return errors.BudgetExceeded(
+        f"The project has {max(budget - booked, Decimal(0)):.2f} of {budget:.2f} hours left;"
+        f" this booking needs {hours:.2f}",
+        budget_hours=float(budget),
+        booked_hours=round(float(booked), 6),
+        requested_hours=round(float(hours), 6),
+    )
+
+
+def _hours(start: datetime, end: datetime) -> Decimal:
+    return Decimal((end - start).total_seconds()) / 3600
+
+
+async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
+    """Create a booking for the caller; see the module doc for the statements it costs."""
+    start, end = utc(body.start), utc(body.end)
+    check_period(start, end)
+    context = await queries.booking_context(
+        tx, resource_id=body.resource_id, project_id=body.project_id
+    )
+    assert context is not None, "every tenant has workflow settings"
+    check_target(context, project_id=body.project_id)
+    check_period(start, end, context["max_booking_days"])
+    role = tx.ctx.role
+    status = initial_status(body.status, approval_required=context["approval_required"], role=role)
+    check_working_hours(context, start, end, role=role)
+    budget: Decimal | None = None
+    if body.project_id is not None and context["budget_hours"] is not None:
+        budget = await queries.lock_project(tx, body.project_id)
+    assert tx.ctx.user_id is not None
+    try:
+        row = await queries.insert_booking(
+            tx,
+            booking_id=uuid.uuid4(),
+            resource_id=body.resource_id,
+            requester_id=tx.ctx.user_id,
+            project_id=body.project_id,
+            title=body.title,
+            note=body.note,
+            start=start,
+            end=end,
+            status=status,
+            budget_hours=budget,
+        )
+    except errors.BookingConflict as err:
+        _on_conflict(err, resource_id=body.resource_id, start=start, end=end, excluding=None)
+        raise
+    if row is None:
+        assert body.project_id is not None and budget is not None
+        raise await _budget_exceeded(tx, body.project_id, budget, _hours(start, end), None)
+    after = booking_out(row)
+    await schedule_timers(tx, None, after, settings=TimerSettings.from_row(context))
+    await record(
+        tx, type="booking.created", entity_type="booking", entity_id=after.id, before=None,
+        after=after,
+    )  # fmt: skip
+    return after
+
+
+async def get_booking(tx: Tx, booking_id: UUID) -> BookingOut:
+    row = await queries.get_booking(tx, booking_id)
+    if row is None:
+        raise errors.NotFound("No such booking")
+    return booking_out(row)
+
+
+async def list_bookings(tx: Tx, query: BookingQuery) -> BookingPage:
+    start = utc(query.from_) if query.from_ is not None else None
+    end = utc(query.to) if query.to is not None else None
+    if start is not None and end is not None and end <= start:
+        raise errors.ValidationFailed.field("to", "must be after `from`")
+    after = decode_key(query.cursor, tuple[datetime, UUID])
+    rows = await queries.list_bookings(
+        tx,
+        resource_id=query.resource_id,
+        project_id=query.project_id,
+        requester_id=query.requester_id,
+        statuses=list(query.status) or None,
+        start=start,
+        end=end,
+        after=after,
+        limit=query.limit + 1,
+    )
+    items, cursor = page([booking_out(r) for r in rows], query.limit, key=lambda b: [b.start, b.id])
+    return BookingPage(items=items, next_cursor=cursor)
+
+
+async def _locked(tx: Tx, booking_id: UUID) -> tuple[BookingOut, TimerSettings]:
+    row = await queries.lock_booking(tx, booking_id)
+    if row is None:
+        raise errors.NotFound("No such booking")
+    return booking_out(row), TimerSettings.from_row(row)
+
+
+def _check_owner(tx: Tx, booking: BookingOut) -> None:
+    if not is_manager(tx.ctx.role) and booking.requester_id != tx.ctx.user_id:
+        raise errors.Forbidden("Members may change only their own bookings")
+
+
+async def update_booking(
+    tx: Tx, booking_id: UUID, body: BookingUpdate, *, if_match: int | None = None
+) -> BookingOut:
+    """Edit or reschedule a pending or confirmed booking (``booking.updated``).
+
+    When a member moves a confirmed booking where approval is required, it goes back to
+    pending: the approval was for the old time.
+    """
+    before, timers = await _locked(tx, booking_id)
+    _check_owner(tx, before)
+    if if_match is not None and if_match != before.version:
+        raise errors.PreconditionFailed(
+            f"The booking is at version {before.version}", version=before.version
+        )
+    if before.status not in EDITABLE:
+        raise errors.InvalidTransition(f"A {before.status} booking cannot be edited")
+    start = before.start if body.start is msgspec.UNSET else utc(body.start)
+    end = before.end if body.end is msgspec.UNSET else utc(body.end)
+    check_period(start, end)
+    resource_id = before.resource_id if body.resource_id is msgspec.UNSET else body.resource_id
+    project_id = before.project_id if body.project_id is msgspec.UNSET else body.project_id
+    moved = resource_id != before.resource_id or (start, end) != (before.start, before.end)
+    context = await queries.booking_context(tx, resource_id=resource_id, project_id=project_id)
+    assert context is not None
+    project_changed = project_id != before.project_id
+    check_target(
+        context,
+        project_id=project_id,
+        resource_changed=moved,
+        project_changed=project_changed,
+    )
+    status = before.status
+    if moved:
+        check_period(start, end, context["max_booking_days"])
+        check_working_hours(context, start, end, role=tx.ctx.role)
+        needs_approval = context["approval_required"] and not is_manager(tx.ctx.role)
+        if needs_approval and status == "confirmed":
+            status = "pending"
+    budget: Decimal | None = None
+    longer = end - start > before.end - before.start
+    if project_id is not None and context["budget_hours"] is not None:
+        if project_changed or longer:
+            budget = await queries.lock_project(tx, project_id)
+    try:
+        row = await queries.update_booking(
+            tx,
+            booking_id,
+            resource_id=resource_id,
+            status=status,
+            project_id=project_id,
+            title=before.title if body.title is msgspec.UNSET else body.title,
+            note=before.note if body.note is msgspec.UNSET else body.note,
+            start=start,
+            end=end,
+            expected_version=before.version,
+            expected_status=before.status,
+            budget_hours=budget,
+        )
+    except errors.BookingConflict as err:
+        _on_conflict(err, resource_id=resource_id, start=start, end=end, excluding=booking_id)
+        raise
+    if row is None:
+        if project_id is not None and budget is not None:
+            raise await _budget_exceeded(tx, project_id, budget, _hours(start, end), booking_id)
+        raise errors.Retryable("booking changed under its lock")
+    after = booking_out(row)
+    await schedule_timers(tx, before, after, settings=timers)
+    await record(
+        tx, type="booking.updated", entity_type="booking", entity_id=after.id, before=before,
+        after=after,
+    )  # fmt: skip
+    return after
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One transition: where it may start, what it sets, and the event it records."""
+
+    allowed: tuple[str, ...]
+    event: str
+    status: str | None = None
+    escalate: bool = False
+    moves: bool = False
+
+
+ACTIONS: dict[str, Action] = {
+    "approve": Action(("pending",), "booking.approved", status="confirmed"),
+    "reject": Action(("pending",), "booking.rejected", status="rejected"),
+    "cancel": Action(("pending", "confirmed"), "booking.cancelled", status="cancelled"),
+    "complete": Action(("confirmed",), "booking.completed", status="completed"),
+    "assign": Action(("pending", "confirmed"), "booking.updated", moves=True),
+    "expire": Action(("pending",), "booking.expired", status="expired"),
+    "escalate": Action(("pending",), "booking.escalated", escalate=True),
+}
+
+
+async def _apply(
+    tx: Tx,
+    before: BookingOut,
+    name: str,
+    timers: TimerSettings,
+    *,
+    reason: str | None,
+    resource_id: UUID | None,
+) -> BookingOut:
+    action = ACTIONS[name]
+    if before.status not in action.allowed or (action.escalate and before.escalated_at):
+        raise errors.InvalidTransition(f"Cannot {name} a {before.status} booking")
+    if action.moves:
+        if resource_id is None:
+            raise errors.ValidationFailed.field("resource_id", "Field is required")
+        context = await queries.booking_context(tx, resource_id=resource_id, project_id=None)
+        assert context is not None
+        check_target(context, project_id=None, resource_changed=resource_id != before.resource_id)
+    try:
+        row = await queries.transition_booking(
+            tx,
+            before.id,
+            expected_status=before.status,
+            expected_version=before.version,
+            status=action.status,
+            reason=reason,
+            escalate=action.escalate,
+            resource_id=resource_id if action.moves else None,
+        )
+    except errors.BookingConflict as err:
+        assert resource_id is not None
+        _on_conflict(
+            err, resource_id=resource_id, start=before.start, end=before.end, excluding=before.id
+        )
+        raise
+    if row is None:
+        raise errors.Retryable("booking changed under its lock")
+    after = booking_out(row)
+    await schedule_timers(tx, before, after, settings=timers)
+    await record(
+        tx, type=action.event, entity_type="booking", entity_id=after.id, before=before,
+        after=after,
+    )  # fmt: skip
+    return after
+
+
+async def transition(
+    tx: Tx,
+    booking_id: UUID,
+    action: str,
+    *,
+    expected_status: str,
+    expected_version: int,
+    reason: str | None = None,
+    resource_id: UUID | None = None,
+) -> BookingOut:
+    """Apply ``action`` (a key of ``ACTIONS``) if the booking is still at the expected
+    status and version, else 409 ``invalid_transition``; for jobs that saw it earlier."""
+    before, timers = await _locked(tx, booking_id)
+    if (before.status, before.version) != (expected_status, expected_version):
+        raise errors.InvalidTransition(
+            f"The booking is {before.status} at version {before.version} now"
+        )
+    return await _apply(tx, before, action, timers, reason=reason, resource_id=resource_id)
+
+
+async def act(
+    tx: Tx,
+    booking_id: UUID,
+    action: str,
+    *,
+    reason: str | None = None,
+    resource_id: UUID | None = None,
+) -> BookingOut:
+    """A transition asked for by a user: members may cancel only their own bookings."""
+    before, timers = await _locked(tx, booking_id)
+    _check_owner(tx, before)
+    return await _apply(tx, before, action, timers, reason=reason, resource_id=resource_id)

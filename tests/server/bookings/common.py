@@ -1,0 +1,79 @@
+"""Shared set-up for booking tests: a tenant with a resource and users of each role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tests.factories import Tenant, add_user, auth, signup
+
+DAY = "2030-01-07"  # a Monday
+
+
+def at(clock: str, day: str = DAY) -> str:
+    return f"{day}T{clock}:00Z"
+
+
+@dataclass
+class World:
+    client: httpx.AsyncClient
+    tenant: Tenant
+    resource: dict[str, Any]
+    member: dict[str, str]
+    member_id: str
+    manager: dict[str, str]
+    viewer: dict[str, str]
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.tenant.headers
+
+    async def resource_with(self, **body: Any) -> dict[str, Any]:
+        response = await self.client.post(
+            "/v1/resources", json={"name": "R", "kind": "room", **body}, headers=self.admin
+        )
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    async def book(
+        self,
+        start: str,
+        end: str,
+        *,
+        headers: dict[str, str] | None = None,
+        expect: int | None = 201,
+        **extra: Any,
+    ) -> httpx.Response:
+        body = {"resource_id": self.resource["id"], "start": start, "end": end, **extra}
+        response = await self.client.post(
+            "/v1/bookings", json=body, headers=headers or self.manager
+        )
+        if expect is not None:
+            assert response.status_code == expect, response.text
+        return response
+
+    async def settings(self, **body: Any) -> None:
+        response = await self.client.put("/v1/workflow", json=body, headers=self.admin)
+        assert response.status_code == 200, response.text
+
+
+async def world(client: httpx.AsyncClient, **resource: Any) -> World:
+    tenant = await signup(client)
+    member_user, member = await add_user(client, tenant, "member")
+    _, manager = await add_user(client, tenant, "manager")
+    _, viewer = await add_user(client, tenant, "viewer")
+    created = await client.post(
+        "/v1/resources", json={"name": "Room", "kind": "room", **resource}, headers=tenant.headers
+    )
+    assert created.status_code == 201, created.text
+    return World(
+        client=client,
+        tenant=tenant,
+        resource=created.json(),
+        member=auth(member),
+        member_id=member_user["id"],
+        manager=auth(manager),
+        viewer=auth(viewer),
+    )
