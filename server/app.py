@@ -13,6 +13,7 @@ from starlette.types import ASGIApp
 
 from realtime.hub import Realtime
 from server import migrations
+from server.audit.routes import api as audit_api
 from server.auth.routes import api as auth_api
 from server.availability.routes import api as availability_api
 from server.bookings.routes import api as bookings_api
@@ -29,6 +30,7 @@ from server.http.runtime import Runtime
 from server.ops.routes import api as ops_api
 from server.projects.routes import api as projects_api
 from server.resources.routes import api as resources_api
+from server.schedule.routes import api as schedule_api
 from server.tenants.routes import api as tenants_api
 from server.users.routes import api as users_api
 from server.workflow import queue
@@ -51,6 +53,8 @@ def build_api() -> Api:
     api.include(resources_api)
     api.include(projects_api)
     api.include(bookings_api)
+    api.include(schedule_api)
+    api.include(audit_api)
     api.include(docs_api(api))  # last: the document describes every route above and itself
     return api
 

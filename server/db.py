@@ -160,10 +160,15 @@ class Database:
         await self.pool.close()
 
     @asynccontextmanager
-    async def transaction(self, ctx: Context | None) -> AsyncIterator[Tx]:
+    async def transaction(
+        self, ctx: Context | None, *, isolation: str | None = None, readonly: bool = False
+    ) -> AsyncIterator[Tx]:
         """One transaction as the app role, scoped to ``ctx.tenant_id`` (or no tenant)."""
         tenant = str(ctx.tenant_id) if ctx else ""
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with (
+            self.pool.acquire() as conn,
+            conn.transaction(isolation=isolation, readonly=readonly),
+        ):
             await conn.execute(
                 "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)",
                 self.app_role,
@@ -208,8 +213,17 @@ class Database:
                 log.warning("enqueue after commit failed; the sweeper will catch up", exc_info=True)
         return result
 
-    async def read(self, ctx: Context | None, fn: Callable[[Tx], Awaitable[T]]) -> T:
-        async with self.transaction(ctx) as tx:
+    async def read(
+        self,
+        ctx: Context | None,
+        fn: Callable[[Tx], Awaitable[T]],
+        *,
+        isolation: str | None = None,
+    ) -> T:
+        """Run ``fn`` in one transaction; ``isolation="repeatable_read"`` makes it one
+        read-only snapshot across statements."""
+        readonly = isolation is not None
+        async with self.transaction(ctx, isolation=isolation, readonly=readonly) as tx:
             return await fn(tx)
 
     async def check_role(self) -> None:

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 from uuid import UUID
+
+import asyncpg
 
 from server.db import Tx
 from server.sql import QUERIES
@@ -30,4 +33,30 @@ async def insert_audit(
         before,
         after,
         diff,
+    )
+
+
+async def list_audit(
+    tx: Tx,
+    *,
+    entity_type: str | None,
+    entity_id: UUID | None,
+    actor_id: UUID | None,
+    start: datetime | None,
+    end: datetime | None,
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    after_at, after_id = after if after is not None else (None, None)
+    return await tx.fetch(
+        QUERIES["list_audit"],
+        tx.tenant_id,
+        entity_type,
+        entity_id,
+        actor_id,
+        start,
+        end,
+        after_at,
+        after_id,
+        limit,
     )

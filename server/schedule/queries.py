@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from server.db import Tx
+from server.sql import QUERIES
+
+
+async def head(tx: Tx) -> int:
+    value = await tx.fetchval(QUERIES["schedule_head"], tx.tenant_id)
+    return int(value or 0)
+
+
+async def resources(tx: Tx, resource_ids: list[UUID] | None) -> list[asyncpg.Record]:
+    return await tx.fetch(QUERIES["schedule_resources"], tx.tenant_id, resource_ids)
+
+
+async def bookings(
+    tx: Tx, resource_ids: list[UUID] | None, start: datetime, end: datetime
+) -> list[asyncpg.Record]:
+    return await tx.fetch(QUERIES["schedule_bookings"], tx.tenant_id, resource_ids, start, end)

@@ -1,0 +1,21 @@
+-- schedule_head --
+-- The tenant's latest event seq, read in the same snapshot as the schedule.
+SELECT event_seq FROM tenant_counters WHERE tenant_id = $1;
+
+-- schedule_resources --
+-- The tenant's resources (or the listed ones) by (name, id).
+SELECT id, name, kind, timezone, skills, working_hours, created_at, updated_at,
+    deactivated_at, deactivated_by, deactivation_reason
+FROM resources
+WHERE tenant_id = $1 AND ($2::uuid[] IS NULL OR id = any($2::uuid[]))
+ORDER BY name, id;
+
+-- schedule_bookings --
+-- Bookings of every status overlapping [$3, $4), of the listed resources or all, by (start, id).
+SELECT id, number, resource_id, project_id, requester_id, title, note,
+    lower(period) AS start, upper(period) AS "end", status, version, created_at, updated_at,
+    escalated_at
+FROM bookings
+WHERE tenant_id = $1 AND ($2::uuid[] IS NULL OR resource_id = any($2::uuid[]))
+  AND period && tstzrange($3, $4, '[)')
+ORDER BY lower(period), id;
