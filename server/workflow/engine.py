@@ -15,6 +15,7 @@ from uuid import UUID
 
 import asyncpg
 
+from server.bookings import service as bookings
 from server.db import Context, Database, Tx
 from server.workflow import actions, queries
 
@@ -40,10 +41,23 @@ async def fire_timer(db: Database, tenant_id: UUID, timer_id: UUID) -> str:
 
 
 async def apply(tx: Tx, timer: asyncpg.Record) -> str:
-    """Run the timer's action on its booking and close the timer; in the caller's tx."""
-    applied = await actions.run(tx, timer["kind"], timer["booking_id"], timer["booking_version"])
-    await queries.finish_timer(tx, timer["id"], state="done" if applied else "cancelled")
-    return timer["kind"] if applied else "stale"
+    """Run a claimed timer's action and close the timer, in the caller's transaction.
+
+    A timer whose booking moved on (another status, a newer version than the timer was
+    kept in step with, a reminder already sent for this start) is closed as cancelled.
+    """
+    kind: str = timer["kind"]
+    booking = await bookings.get_booking(tx, timer["booking_id"])
+    moot = booking.version != timer["booking_version"] or not actions.applies(kind, booking)
+    if not moot and kind == "remind":
+        moot = await queries.reminder_sent(tx, booking.id, timer["due_at"])
+    if moot:
+        await queries.finish_timer(tx, timer["id"], state="cancelled")
+        return "moot"
+    await actions.run(tx, kind, booking)
+    # After the transition: rescheduling inside it cancels this timer, and we close it as done.
+    await queries.finish_timer(tx, timer["id"], state="done")
+    return kind
 
 
 async def sweep(db: Database, *, deadline: float, batch: int = SWEEP_BATCH) -> int:
@@ -64,7 +78,7 @@ async def sweep(db: Database, *, deadline: float, batch: int = SWEEP_BATCH) -> i
                 continue
             if outcome not in ("skipped", "not_due"):
                 progressed += 1
-                if outcome != "stale":
+                if outcome != "moot":
                     applied += 1
         if progressed == 0 or len(due) < batch:
             break

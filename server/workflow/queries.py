@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
@@ -52,6 +52,10 @@ async def claim_timer(tx: Tx, timer_id: UUID) -> asyncpg.Record | None:
 
 async def finish_timer(tx: Tx, timer_id: UUID, *, state: Literal["done", "cancelled"]) -> None:
     await tx.execute(QUERIES["finish_timer"], tx.tenant_id, timer_id, state)
+
+
+async def reminder_sent(tx: Tx, booking_id: UUID, due_at: datetime) -> bool:
+    return bool(await tx.fetchval(QUERIES["reminder_sent"], tx.tenant_id, booking_id, due_at))
 
 
 async def ensure_audit_partitions(tx: Tx, *, months_ahead: int) -> int:

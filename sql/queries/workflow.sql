@@ -30,9 +30,17 @@ WHERE tenant_id = $1 AND id = $2 AND state = 'pending'
 FOR UPDATE SKIP LOCKED;
 
 -- finish_timer --
--- Mark a claimed timer done (applied) or cancelled (no longer applicable).
+-- Mark a claimed timer done (applied) or cancelled (moot); it stays locked by this transaction.
 UPDATE workflow_timers SET state = $3, fired_at = now()
-WHERE tenant_id = $1 AND id = $2 AND state = 'pending';
+WHERE tenant_id = $1 AND id = $2;
+
+-- reminder_sent --
+-- Whether a reminder for this booking and this due time was already sent.
+SELECT EXISTS (
+    SELECT 1 FROM workflow_timers
+    WHERE tenant_id = $1 AND booking_id = $2 AND kind = 'remind' AND state = 'done'
+      AND due_at = $3
+);
 
 -- ensure_audit_partitions --
 -- Create the monthly audit partitions that are missing, a few months ahead.
