@@ -1,0 +1,37 @@
+import httpx
+
+from tests.server.bookings.common import at, world
+
+
+async def test_schedule_snapshot_and_replay(client: httpx.AsyncClient) -> None:
+    w = await world(client)
+    second = await w.resource_with(name="Second")
+    a = (await w.book(at("08:00"), at("09:00"))).json()
+    (await w.book(at("08:00"), at("09:00"), resource_id=second["id"])).json()
+    await w.book(at("08:00", "2030-02-01"), at("09:00", "2030-02-01"))
+    window = f"from={at('00:00')}&to={at('23:59')}"
+    response = await client.get(f"/v1/schedule?{window}", headers=w.viewer)
+    assert response.status_code == 200, response.text
+    snap = response.json()
+    head = (await client.get("/v1/events?since=0&limit=1", headers=w.viewer)).json()["seq"]
+    assert snap["seq"] == head
+    assert [r["name"] for r in snap["resources"]] == ["Room", "Second"]
+    assert len(snap["bookings"]) == 2
+    only = await client.get(
+        f"/v1/schedule?{window}&resource_ids={w.resource['id']}", headers=w.viewer
+    )
+    assert [b["id"] for b in only.json()["bookings"]] == [a["id"]]
+    assert [r["id"] for r in only.json()["resources"]] == [w.resource["id"]]
+    cancelled = await client.post(f"/v1/bookings/{a['id']}/cancel", headers=w.manager)
+    events = await client.get(f"/v1/events?since={snap['seq']}", headers=w.viewer)
+    assert [(e["seq"], e["type"]) for e in events.json()["events"]] == [
+        (snap["seq"] + 1, "booking.cancelled")
+    ]
+    assert events.json()["events"][0]["data"] == cancelled.json()
+    other = await world(client)
+    foreign = await client.get(
+        f"/v1/schedule?{window}&resource_ids={other.resource['id']}", headers=w.viewer
+    )
+    assert foreign.status_code == 404
+    missing = await client.get("/v1/schedule", headers=w.viewer)
+    assert missing.status_code == 422
