@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
-from server.schemas import Id, Out, Reason, Schema
+from server.schemas import Out, Schema
 
 TransitionAction = Literal["approve", "reject", "cancel", "complete", "assign"]
 
@@ -20,12 +20,20 @@ class ReauthIn(Schema):
 
 
 class TransitionIn(Schema):
-    """``booking.transition``: the action of ``POST /v1/bookings/{id}/<action>``."""
+    """``booking.transition``: ``POST /v1/bookings/{id}/<action>`` as one message.
 
-    id: Id
+    ``id`` is checked like the path segment (not a UUID → 404), and ``reason`` /
+    ``resource_id`` form the body that HTTP route decodes, with its Struct.
+    """
+
+    id: Annotated[str, msgspec.Meta(max_length=100)]
     action: TransitionAction
-    reason: Reason | None = None
-    resource_id: Id | None = None
+    reason: Any | msgspec.UnsetType = msgspec.UNSET
+    resource_id: Any | msgspec.UnsetType = msgspec.UNSET
+
+    def body(self) -> dict[str, Any]:
+        fields = {"reason": self.reason, "resource_id": self.resource_id}
+        return {k: v for k, v in fields.items() if v is not msgspec.UNSET}
 
 
 class Heartbeat(Out):

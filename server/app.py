@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
+from realtime.bookings import ServiceBookingRpc
 from realtime.hub import Realtime
 from server import migrations
 from server.audit.routes import api as audit_api
@@ -86,7 +87,7 @@ def create_app(settings: Settings) -> ASGIApp:
         redis = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2)
         rt = Runtime(settings=settings, db=db, redis=redis, limits=Limiter(settings, redis_url))
         state["rt"] = rt
-        await realtime.start(db, rpc=None)
+        await realtime.start(db, rpc=ServiceBookingRpc(db, rt.limits.check_write))
         try:
             yield
         finally:
