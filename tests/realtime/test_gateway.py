@@ -127,6 +127,8 @@ async def test_malformed_input_gets_an_error_ack_and_never_disturbs_others(
         ("reauth", {}),
         ("reauth", {"token": "nope"}),
         ("booking.transition", {"id": "x", "action": "explode"}),
+        ("booking.create", b"binary"),
+        ("booking.create", ["not", "an", "object"]),
     ]
     for event, data in cases:
         ack = await rude.call(event, data)
@@ -136,7 +138,7 @@ async def test_malformed_input_gets_an_error_ack_and_never_disturbs_others(
         assert "request_id" not in error
     multi = await rude.call("sync", ({"since": 0}, {"since": 1}))
     assert multi["error"]["code"] == "validation_error"
-    transition = await rude.call("booking.transition", {"id": "x", "action": "explode"})
+    transition = await rude.call("booking.transition", {"id": 7, "action": "explode"})
     fields = {e["field"] for e in transition["error"]["errors"]}
     assert fields == {"id", "action"}
     # Events nobody handles, and ones without an ack, are harmless.
