@@ -13,6 +13,10 @@ from typing import Any
 import msgspec
 from arq.connections import ArqRedis, RedisSettings
 from redis.asyncio import ConnectionPool
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from server.db import Enqueuer, Job
 
@@ -45,7 +49,14 @@ def redis_settings(url: str) -> RedisSettings:
 
 def pool(url: str) -> ArqRedis:
     """An arq client enqueuing with the worker's serializer; it connects on first use."""
-    connections = ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    # A quick retry rides over a Redis restart that left a dead pooled connection behind.
+    connections = ConnectionPool.from_url(
+        url,
+        socket_connect_timeout=2,
+        socket_timeout=5,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+    )
     return ArqRedis(
         connections,
         job_serializer=serialize,

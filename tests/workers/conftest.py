@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -45,19 +45,39 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
     }
 
 
+StartWorker = Callable[..., Awaitable[WorkerProcess]]
+
+
 @pytest.fixture
-async def worker(worker_settings: Settings, tmp_path: Path) -> AsyncIterator[WorkerProcess]:
-    """A running worker (heartbeat seen) on the private Redis; killed at the end."""
-    process = WorkerProcess(worker_env(worker_settings), tmp_path / "worker.log")
-    process.start()
+async def start_worker(worker_settings: Settings, tmp_path: Path) -> AsyncIterator[StartWorker]:
+    """Start ``python -m workers`` (extra ``BOOKING_*`` env as keywords); all killed at the end.
+
+    With ``wait`` (the default) it returns once the worker's heartbeat is in Redis.
+    """
+    started: list[WorkerProcess] = []
+    assert worker_settings.redis_url
+    url = worker_settings.redis_url
+
+    async def start(wait: bool = True, **env: str) -> WorkerProcess:
+        log = tmp_path / f"worker-{len(started)}.log"
+        process = WorkerProcess(worker_env(worker_settings, **env), log)
+        started.append(process)
+        process.start()
+        if wait:
+            assert await eventually(lambda: _started(process, url), within=20), process.log()
+        return process
+
     try:
-        assert worker_settings.redis_url
-        url = worker_settings.redis_url
-        started = await eventually(lambda: _started(process, url), within=20)
-        assert started, process.log()
-        yield process
+        yield start
     finally:
-        process.kill()
+        for process in started:
+            process.kill()
+
+
+@pytest.fixture
+async def worker(start_worker: StartWorker) -> WorkerProcess:
+    """A running worker on the private Redis."""
+    return await start_worker()
 
 
 async def _started(process: WorkerProcess, url: str) -> bool:

@@ -1,54 +1,24 @@
 import asyncio
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import asyncpg
 import httpx
 import msgspec
 import pytest
-from aiosmtpd.controller import Controller
 
 from server.config import Settings
 from server.db import Context, Database, Tx
 from server.notifications import service
 from tests.factories import signup
-
-
-class Sink:
-    """An SMTP server's handler that answers ``refusals`` in turn, then accepts."""
-
-    def __init__(self, refusals: list[str]) -> None:
-        self.refusals = list(refusals)
-        self.attempts = 0
-        self.accepted: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.attempts += 1
-        if self.refusals:
-            return self.refusals.pop(0)
-        self.accepted.append(envelope)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.smtpsink import Sink, free_port, smtp_sink
 
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[str, Sink]]:
-    sink = Sink(["451 4.3.0 Try again later"])
-    port = _free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield f"smtp://127.0.0.1:{port}", sink
-    finally:
-        controller.stop()
+    with smtp_sink(["451 4.3.0 Try again later"]) as found:
+        yield found
 
 
 @pytest.fixture
@@ -136,7 +106,7 @@ async def test_permanent_refusal_fails_at_once(
 async def test_unreachable_server_retries_until_the_limit(
     client: httpx.AsyncClient, db: Database, settings: Settings, database_url: str
 ) -> None:
-    config = msgspec.structs.replace(settings, smtp_url=f"smtp://127.0.0.1:{_free_port()}")
+    config = msgspec.structs.replace(settings, smtp_url=f"smtp://127.0.0.1:{free_port()}")
     tenant = await signup(client)
     [notification_id] = await _queue(db, tenant.id, ["admin"])
     tenant_id = uuid.UUID(tenant.id)
