@@ -1,0 +1,25 @@
+import asyncio
+
+import httpx
+
+from tests.server.bookings.common import at, world
+
+
+async def test_events_since_limit_and_isolation(client: httpx.AsyncClient) -> None:
+    w = await world(client)
+    other = await world(client)
+    start = (await client.get("/v1/events", headers=w.viewer)).json()["seq"]
+    made = await asyncio.gather(*(w.book(at(f"{h:02}:00"), at(f"{h:02}:30")) for h in range(8, 14)))
+    page = (await client.get(f"/v1/events?since={start}&limit=4", headers=w.viewer)).json()
+    assert page["seq"] == start + 6
+    assert [e["seq"] for e in page["events"]] == [start + 1, start + 2, start + 3, start + 4]
+    assert {e["type"] for e in page["events"]} == {"booking.created"}
+    assert set(page["events"][0]) == {"seq", "type", "at", "actor_id", "data"}
+    rest = (await client.get(f"/v1/events?since={start + 4}", headers=w.viewer)).json()
+    ids = {e["data"]["id"] for e in page["events"] + rest["events"]}
+    assert ids == {r.json()["id"] for r in made}
+    ahead = await client.get(f"/v1/events?since={start + 7}", headers=w.viewer)
+    assert ahead.status_code == 422
+    theirs = (await client.get("/v1/events?since=0", headers=other.viewer)).json()
+    assert not ids & {e["data"].get("id") for e in theirs["events"]}
+    assert (await client.get("/v1/events")).status_code == 401
