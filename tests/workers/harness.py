@@ -75,11 +75,12 @@ class WorkerProcess:
         self.env = {**inherited, **env, "PYTHONUNBUFFERED": "1"}
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
+        self.argv = ["-m", "workers"]
 
     def start(self) -> None:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "workers"],
+            [sys.executable, *self.argv],
             cwd=ROOT,
             env=self.env,
             stdout=log,

@@ -88,3 +88,18 @@ async def test_bad_configuration_stops_with_one_line(tmp_path: Path) -> None:
 def test_env_helper_names_every_setting(worker_settings: Settings) -> None:
     env = worker_env(worker_settings)
     assert env["BOOKING_SWEEP_SECONDS"] == "1"
+
+
+async def test_the_plain_arq_command_runs_the_same_worker(
+    worker_settings: Settings, tmp_path: Path
+) -> None:
+    process = WorkerProcess(worker_env(worker_settings), tmp_path / "arq.log")
+    process.argv = ["-m", "arq", "workers.settings.WorkerSettings"]
+    process.start()
+    try:
+        assert worker_settings.redis_url
+        url = worker_settings.redis_url
+        assert await eventually(lambda: _beating(url), within=20), process.log()
+        assert process.terminate() == 0, process.log()
+    finally:
+        process.kill()

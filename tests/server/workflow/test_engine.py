@@ -247,3 +247,26 @@ async def test_a_timer_out_of_step_with_its_booking_is_cancelled(
     assert await engine.fire_timer(db, uuid.UUID(w.tenant.id), timer["id"]) == "moot"
     assert (await timers(conn, booking["id"]))[0]["state"] == "cancelled"
     assert await events(conn, booking["id"]) == ["booking.created"]
+
+
+async def test_a_reminder_is_not_sent_again_after_approval(
+    client: httpx.AsyncClient, db: Database, conn: asyncpg.Connection
+) -> None:
+    w = await world(client)
+    await w.settings(approval_required=True, remind_before="PT1H")
+    start = soon(3601)
+    booking = (await w.book(iso(start), iso(start + timedelta(hours=1)), headers=w.member)).json()
+
+    async def reminded() -> bool:
+        return bool([t for t in await timers(conn, booking["id"]) if t["state"] == "done"])
+
+    await sweep_until(db, reminded)
+    approved = await client.post(f"/v1/bookings/{booking['id']}/approve", headers=w.manager)
+    assert approved.status_code == 200, approved.text
+    await engine.sweep(db, deadline=time.monotonic() + 5)
+    count = await conn.fetchval(
+        "SELECT count(*) FROM notifications WHERE tenant_id = $1 AND kind = 'booking.reminder'",
+        uuid.UUID(w.tenant.id),
+    )
+    assert count == 1
+    assert {t["state"] for t in await timers(conn, booking["id"])} <= {"done", "cancelled"}
