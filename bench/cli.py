@@ -1,0 +1,214 @@
+"""``python -m bench run|smoke|pgbench``: see docs/performance.md for what each measures."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench.listeners import raise_fd_limit
+from bench.report import Result, table, write_json
+from bench.runner import Plan, run
+from bench.scenarios import SCENARIOS
+from bench.stack import Stack, own_stack
+
+# Per scenario, what an unset option means.
+DEFAULTS: dict[str, dict[str, float]] = {
+    "spread": {"clients": 64, "tenants": 8, "resources": 50, "listeners": 0},
+    "hot": {"clients": 200, "tenants": 1, "resources": 1, "listeners": 0},
+    "mixed": {"clients": 64, "tenants": 8, "resources": 50, "listeners": 0},
+    "fanout": {"clients": 4, "tenants": 1, "resources": 50, "listeners": 2000},
+    "idle": {"clients": 1, "tenants": 1, "resources": 1, "listeners": 1000, "duration": 2},
+    "schedule": {"clients": 32, "tenants": 1, "resources": 200, "listeners": 0},
+}
+
+
+def log(line: str) -> None:
+    print(line, flush=True)
+
+
+@contextmanager
+def servers(args: argparse.Namespace) -> Iterator[Stack]:
+    """The servers named by --url, or the tool's own stack."""
+    if args.url:
+        urls = [u.rstrip("/") for value in args.url for u in value.split(",") if u]
+        yield Stack(urls=urls, database_url=args.database_url, pids=args.pid or [])
+        return
+    with own_stack(args.processes, log=log) as stack:
+        yield stack
+
+
+def plan_from(args: argparse.Namespace) -> Plan:
+    defaults = DEFAULTS[args.scenario]
+
+    def pick(name: str) -> float:
+        value = getattr(args, name)
+        return float(value if value is not None else defaults.get(name, 0))
+
+    return Plan(
+        scenario=args.scenario,
+        clients=int(pick("clients")),
+        duration=float(
+            args.duration if args.duration is not None else defaults.get("duration", 10)
+        ),
+        transport=args.transport,
+        tenants=int(pick("tenants")),
+        resources=int(pick("resources")),
+        listeners=int(pick("listeners")),
+        rate=args.rate,
+        hot_slots=args.hot_slots,
+        bookings_per_resource=args.bookings_per_resource,
+        with_pgbench=args.with_pgbench,
+        pgbench_runs=args.pgbench_runs,
+        seed=args.seed,
+    )
+
+
+def median_line(results: Sequence[Result]) -> str:
+    creates = [op for r in results for op in r.operations if op.name in ("create", "schedule")]
+    rps = statistics.median(op.rps for op in creates) if creates else 0.0
+    p99 = statistics.median(op.latency.p99_ms for op in creates) if creates else 0.0
+    line = f"median of {len(results)} runs: {rps:.1f} ops/s, p99 {p99:.1f} ms"
+    ratios = [r.ratio_to_pgbench for r in results if r.ratio_to_pgbench is not None]
+    if ratios:
+        line += f", {statistics.median(ratios):.0%} of pgbench"
+    return line
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    plan = plan_from(args)
+    results: list[Result] = []
+    with servers(args) as stack:
+        for index in range(args.repeat):
+            run_plan = Plan(**{**plan.__dict__, "seed": plan.seed + index}) if index else plan
+            result = asyncio.run(
+                run(run_plan, stack.urls, database_url=stack.database_url, pids=stack.pids, log=log)
+            )
+            log(table(result))
+            results.append(result)
+    if len(results) > 1:
+        log(median_line(results))
+    if args.json:
+        write_json(Path(args.json), results)
+    return 0 if all(r.ok for r in results) else 1
+
+
+SMOKE = [
+    Plan("spread", clients=8, duration=2, tenants=2, resources=10, listeners=2, with_pgbench=True),
+    Plan("spread", clients=4, duration=2, transport="socket", tenants=2, resources=10),
+    Plan("hot", clients=20, duration=2, tenants=1, resources=2, hot_slots=2),
+    Plan("mixed", clients=8, duration=2, tenants=2, resources=10, listeners=1),
+    Plan("fanout", clients=2, duration=2, tenants=1, resources=10, listeners=20, rate=20),
+    Plan("idle", clients=1, duration=1, tenants=1, resources=1, listeners=10),
+    Plan("schedule", clients=8, duration=1, tenants=1, resources=10, bookings_per_resource=5),
+]
+
+
+def smoke_problems(result: Result) -> list[str]:
+    problems = [f"{c.name}: {c.detail}" for c in result.checks if not c.ok]
+    if result.errors:
+        problems.append(f"{result.errors} requests failed (5xx or no answer)")
+    if not result.requests and result.scenario != "idle":
+        problems.append("no requests were made")
+    if result.events is not None and result.events.received < result.events.expected:
+        problems.append(f"events {result.events.received}/{result.events.expected}")
+    return problems
+
+
+def cmd_smoke(args: argparse.Namespace) -> int:
+    failures: list[str] = []
+    results: list[Result] = []
+    with own_stack(2, log=log) as stack:
+        for plan in SMOKE:
+            log(f"--- smoke: {plan.scenario} over {plan.transport}")
+            result = asyncio.run(
+                run(plan, stack.urls, database_url=stack.database_url, pids=stack.pids, log=log)
+            )
+            log(table(result))
+            results.append(result)
+            failures += [f"{plan.scenario}/{plan.transport}: {p}" for p in smoke_problems(result)]
+    if args.json:
+        write_json(Path(args.json), results)
+    for failure in failures:
+        log(f"FAIL {failure}")
+    log("smoke: ok" if not failures else f"smoke: {len(failures)} problems")
+    return 1 if failures else 0
+
+
+def cmd_pgbench(args: argparse.Namespace) -> int:
+    # No load of its own: setup through the API, then only pgbench is measured.
+    plan = Plan(
+        "idle",
+        clients=args.clients,
+        duration=0.0,
+        tenants=args.tenants,
+        resources=1,
+        with_pgbench=True,
+        pgbench_runs=args.runs,
+        pgbench_seconds=args.duration,
+    )
+    with servers(args) as stack:
+        if stack.database_url is None:
+            raise SystemExit("error: pgbench needs --database-url with --url")
+        result = asyncio.run(
+            run(plan, stack.urls, database_url=stack.database_url, pids=stack.pids, log=log)
+        )
+    log(table(result))
+    if args.json:
+        write_json(Path(args.json), [result])
+    return 0
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", action="append", help="server(s) to load; else own stack")
+    parser.add_argument("--database-url", help="for verification and pgbench, with --url")
+    parser.add_argument("--pid", type=int, action="append", help="serve pids (RSS), with --url")
+    parser.add_argument("--processes", type=int, default=2, help="own stack: serve processes")
+    parser.add_argument("--json", help="write the results as JSON to this path")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_cmd = sub.add_parser("run", help="one scenario")
+    run_cmd.add_argument("--scenario", choices=sorted(SCENARIOS), default="spread")
+    run_cmd.add_argument("--clients", type=int)
+    run_cmd.add_argument("--duration", type=float)
+    run_cmd.add_argument("--transport", choices=["http", "socket"], default="http")
+    run_cmd.add_argument("--listeners", type=int, help="sockets per tenant")
+    run_cmd.add_argument("--tenants", type=int)
+    run_cmd.add_argument("--resources", type=int, help="per tenant")
+    run_cmd.add_argument("--rate", type=float, default=10.0, help="fanout: writes per second")
+    run_cmd.add_argument("--hot-slots", type=int, default=1)
+    run_cmd.add_argument("--bookings-per-resource", type=int, default=25)
+    run_cmd.add_argument("--with-pgbench", action="store_true")
+    run_cmd.add_argument("--pgbench-runs", type=int, default=1)
+    run_cmd.add_argument("--repeat", type=int, default=1, help="runs; the median is printed")
+    run_cmd.add_argument("--seed", type=int, default=1)
+    _common(run_cmd)
+    run_cmd.set_defaults(func=cmd_run)
+    smoke = sub.add_parser("smoke", help="every scenario for a few seconds; fails on problems")
+    smoke.add_argument("--json")
+    smoke.set_defaults(func=cmd_smoke)
+    pg = sub.add_parser("pgbench", help="only the database ceiling of the booking SQL")
+    pg.add_argument("--clients", type=int, default=64)
+    pg.add_argument("--duration", type=int, default=10)
+    pg.add_argument("--tenants", type=int, default=8)
+    pg.add_argument("--runs", type=int, default=3)
+    _common(pg)
+    pg.set_defaults(func=cmd_pgbench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    raise_fd_limit()
+    try:
+        code = args.func(args)
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)

@@ -1,0 +1,214 @@
+"""The workloads. Each runs until ``world.deadline`` (and a round/request cap) and records
+every request in ``world.recorder``."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+
+from bench.clients import Transport, gather_bounded, request, timed
+from bench.fixtures import Tenant
+from bench.stats import Recorder
+
+BASE = datetime(2030, 1, 7, tzinfo=UTC)  # a Monday
+SPREAD_HOURS = 24 * 365 * 20
+HOT_BASE = datetime(2060, 1, 5, tzinfo=UTC)
+MAX_ROUNDS = 100_000
+MAX_IN_FLIGHT = 1000
+WEEK = timedelta(days=7)
+
+
+@dataclass(slots=True)
+class World:
+    clients: int
+    duration: float
+    seed: int
+    urls: list[str]
+    sessions: list[aiohttp.ClientSession]
+    tenants: list[Tenant]
+    transports: list[Transport]
+    recorder: Recorder
+    rate: float = 10.0
+    hot_slots: int = 1
+    bookings_per_resource: int = 25
+    deadline: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def tenant_of(self, client: int) -> Tenant:
+        return self.tenants[client % len(self.tenants)]
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def period(start: datetime, hours: float = 1.0) -> dict[str, str]:
+    return {"start": iso(start), "end": iso(start + timedelta(hours=hours))}
+
+
+def random_booking(rng: random.Random, tenant: Tenant) -> dict[str, Any]:
+    start = BASE + timedelta(hours=rng.randrange(SPREAD_HOURS))
+    return {"resource_id": rng.choice(tenant.resources), **period(start)}
+
+
+async def spread(world: World) -> None:
+    """Every client books random hours of its tenant's resources: few conflicts."""
+
+    async def client(index: int) -> None:
+        rng = random.Random(world.seed * 7919 + index)
+        tenant, transport = world.tenant_of(index), world.transports[index]
+        while time.monotonic() < world.deadline:
+            await timed(world.recorder, "create", transport.create(random_booking(rng, tenant)))
+
+    await asyncio.gather(*(client(i) for i in range(world.clients)))
+
+
+async def hot(world: World) -> None:
+    """Rounds: every client at once asks for one of ``hot_slots`` slots; one must win each."""
+    tenant = world.tenants[0]
+    slots = max(1, min(world.hot_slots, len(tenant.resources)))
+    for round_ in range(MAX_ROUNDS):
+        if time.monotonic() >= world.deadline:
+            return
+        start = HOT_BASE + timedelta(hours=round_)
+        bodies = [
+            {"resource_id": tenant.resources[i % slots], **period(start)}
+            for i in range(world.clients)
+        ]
+        replies = await asyncio.gather(
+            *(
+                timed(world.recorder, "create", world.transports[i].create(bodies[i]))
+                for i in range(world.clients)
+            )
+        )
+        for slot in range(min(slots, world.clients)):
+            wins = sum(1 for i, r in enumerate(replies) if i % slots == slot and r.status == 201)
+            world.recorder.races.append((f"round {round_} slot {slot}", wins))
+
+
+# Operation weights of the `mixed` scenario.
+MIXED = {"create": 35, "create_pending": 15, "reschedule": 20, "cancel": 15, "approve": 15}
+
+
+async def mixed(world: World) -> None:
+    """Create (some pending), reschedule with If-Match, cancel and approve own bookings."""
+    names, weights = list(MIXED), list(MIXED.values())
+
+    async def client(index: int) -> None:
+        rng = random.Random(world.seed * 7919 + index)
+        tenant, transport = world.tenant_of(index), world.transports[index]
+        own: dict[str, tuple[str, int]] = {}  # id -> (status, version)
+
+        def pick(*statuses: str) -> str | None:
+            ids = [bid for bid, (status, _v) in own.items() if status in statuses]
+            return rng.choice(ids) if ids else None
+
+        def keep(reply_body: Any) -> None:
+            if isinstance(reply_body, dict) and "id" in reply_body:
+                own[str(reply_body["id"])] = (reply_body["status"], int(reply_body["version"]))
+
+        while time.monotonic() < world.deadline:
+            op = rng.choices(names, weights)[0]
+            target = None
+            if op == "reschedule" or op == "cancel":
+                target = pick("pending", "confirmed")
+            elif op == "approve":
+                target = pick("pending")
+            if target is None:
+                body = random_booking(rng, tenant)
+                if op == "create_pending":
+                    body["status"] = "pending"
+                reply = await timed(world.recorder, "create", transport.create(body))
+                if reply.status == 201:
+                    keep(reply.body)
+                continue
+            _status, version = own[target]
+            if op == "reschedule":
+                when = period(BASE + timedelta(hours=rng.randrange(SPREAD_HOURS)))
+                reply = await timed(world.recorder, op, transport.patch(target, when, version))
+            else:
+                reply = await timed(world.recorder, op, transport.act(target, op))
+            if reply.status in (200, 201):
+                keep(reply.body)
+            else:
+                own.pop(target, None)  # stale in some way: forget it
+
+    await asyncio.gather(*(client(i) for i in range(world.clients)))
+
+
+async def fanout(world: World) -> None:
+    """A fixed write rate (``rate`` creates per second) on the first tenant; the listeners
+    are what is measured."""
+    rng = random.Random(world.seed)
+    tenant = world.tenants[0]
+    started = time.monotonic()
+    total = int(world.rate * world.duration)
+    tasks: list[asyncio.Task[Any]] = []
+    for k in range(total):
+        delay = started + k / world.rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if time.monotonic() >= world.deadline:
+            break
+        tasks = [t for t in tasks if not t.done()]
+        if len(tasks) >= MAX_IN_FLIGHT:
+            continue
+        transport = world.transports[k % world.clients]
+        call = transport.create(random_booking(rng, tenant))
+        tasks.append(asyncio.create_task(timed(world.recorder, "create", call)))
+    await asyncio.gather(*tasks)
+
+
+async def idle(world: World) -> None:
+    """No requests: the listeners just stay connected (memory per idle socket)."""
+    await asyncio.sleep(max(0.0, world.deadline - time.monotonic()))
+
+
+async def schedule(world: World) -> None:
+    """Fill a week (``bookings_per_resource`` per resource of the first tenant), then read
+    ``GET /v1/schedule`` for that week again and again, one request at a time."""
+    tenant = world.tenants[0]
+    per = world.bookings_per_resource
+    step = WEEK / per
+    bodies = [
+        {"resource_id": rid, **period(BASE + k * step, hours=step.total_seconds() / 3600 / 2)}
+        for rid in tenant.resources
+        for k in range(per)
+    ]
+    seeded = time.monotonic()
+    await gather_bounded(
+        world.clients,
+        [
+            timed(world.recorder, "create", world.transports[i % world.clients].create(body))
+            for i, body in enumerate(bodies)
+        ],
+    )
+    world.extra["seed_seconds"] = round(time.monotonic() - seeded, 2)
+    world.deadline = time.monotonic() + world.duration
+    url = f"{world.urls[0]}/v1/schedule?from={iso(BASE)}&to={iso(BASE + WEEK)}"
+    for _ in range(MAX_ROUNDS):
+        if time.monotonic() >= world.deadline:
+            break
+        started = time.perf_counter()
+        reply = await request(world.sessions[0], "GET", url, token=tenant.token)
+        world.recorder.record("schedule", reply.status, time.perf_counter() - started)
+        if isinstance(reply.body, dict) and "bookings" in reply.body:
+            world.extra["schedule_bookings"] = len(reply.body["bookings"])
+            world.extra["schedule_resources"] = len(reply.body["resources"])
+
+
+SCENARIOS: dict[str, Callable[[World], Awaitable[None]]] = {
+    "spread": spread,
+    "hot": hot,
+    "mixed": mixed,
+    "fanout": fanout,
+    "idle": idle,
+    "schedule": schedule,
+}

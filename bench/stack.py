@@ -1,0 +1,145 @@
+"""The tool's own stack: private PostgreSQL and Redis, a fresh database, N serve processes.
+
+Everything listens on 127.0.0.1 and is stopped when the ``with`` block ends, however it ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from server import migrations
+from server.devservices import DEFAULT_DATA_DIR, resolve_services
+
+DATA_DIR = DEFAULT_DATA_DIR / "bench"
+DATABASE = "bench"
+READY_TIMEOUT = 60.0
+STOP_GRACE = 10.0
+# Limits high enough that a load test measures the server, not its rate limiter.
+SERVER_ENV = {
+    "BOOKING_SIGNUP": "open",
+    "BOOKING_RATE_LIMIT_WRITE": "1000000/minute",
+    "BOOKING_RATE_LIMIT_LOGIN": "1000000/minute",
+    "BOOKING_RATE_LIMIT_LOGIN_IP": "1000000/minute",
+    "BOOKING_ACCESS_TOKEN_TTL": "7200",
+    "BOOKING_LOG_LEVEL": "warning",
+}
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Where the servers are; ``pids`` are the serve processes (for RSS and py-spy)."""
+
+    urls: list[str]
+    database_url: str | None
+    pids: list[int]
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def fresh_database(admin_url: str, name: str) -> str:
+    conn = await asyncpg.connect(admin_url, timeout=10)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(admin_url, name)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def own_stack(
+    processes: int,
+    *,
+    data_dir: Path = DATA_DIR,
+    log: Callable[[str], None] = print,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Stack]:
+    """Private services, a fresh ``bench`` database, migrated, and ``processes`` servers."""
+    with resolve_services(data_dir, {}) as services:
+        database_url = asyncio.run(fresh_database(services.database_url, DATABASE))
+        asyncio.run(migrations.migrate(database_url, progress=lambda _line: None))
+        env = dict(os.environ)
+        env.update(SERVER_ENV)
+        env.update(extra_env or {})
+        env["BOOKING_DATABASE_URL"] = database_url
+        env["BOOKING_REDIS_URL"] = services.redis_url
+        env["BOOKING_JWT_SECRET"] = secrets.token_urlsafe(48)
+        with ExitStack() as stack:
+            urls = []
+            procs = []
+            for index in range(processes):
+                port = free_port()
+                out = stack.enter_context((data_dir / f"serve-{index}.log").open("wb"))
+                argv = [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1"]
+                proc = subprocess.Popen(
+                    [*argv, "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
+                )
+                stack.callback(_stop, proc)
+                procs.append(proc)
+                urls.append(f"http://127.0.0.1:{port}")
+            _wait_ready(urls, procs, data_dir)
+            log(f"stack: {processes} serve processes {', '.join(urls)}; database {database_url}")
+            yield Stack(urls=urls, database_url=database_url, pids=[p.pid for p in procs])
+
+
+def _wait_ready(urls: list[str], procs: list[subprocess.Popen[bytes]], data_dir: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    for index, (url, proc) in enumerate(zip(urls, procs, strict=True)):
+        while not _ready(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                tail = (data_dir / f"serve-{index}.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"serve process {index} did not become ready:\n{tail}")
+            time.sleep(0.1)
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/readyz", timeout=2) as answer:
+            return int(answer.status) == 200
+    except OSError:
+        return False
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=STOP_GRACE)
+
+
+def rss_kb(pid: int) -> int:
+    """Resident set size of a process from /proc, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
