@@ -165,7 +165,7 @@ async def test_no_working_hours_is_always_available_clipped_to_window(
         client, tenant, resource, "2026-02-01T09:00:00+01:00", "2026-02-01T12:00:00+01:00"
     )
     body = response.json()
-    assert body["free"] == [{"start": "2026-02-01T09:00:00Z", "end": "2026-02-01T11:00:00Z"}]
+    assert body["free"] == [{"start": "2026-02-01T10:00:00Z", "end": "2026-02-01T11:00:00Z"}]
     # A busy entry is the whole booking, even where it reaches outside the window.
     assert [(b["booking_id"], b["start"], b["end"]) for b in body["busy"]] == [
         (booking["id"], "2026-02-01T08:00:00Z", "2026-02-01T10:00:00Z")
