@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
 from server.http.api import Api, Call
 from server.schemas import Out, encoder
+from server.workflow.queue import worker_heartbeat
 
 api = Api()
 CHECK_TIMEOUT = 2.0
@@ -19,8 +21,11 @@ class Health(Out):
 
 
 class Readiness(Out):
+    """``checks`` gate readiness; ``worker`` is informational (the last heartbeat or null)."""
+
     status: str
     checks: dict[str, str]
+    worker: str | None = None
 
 
 @api.route(
@@ -57,7 +62,11 @@ async def readyz(call: Call) -> Response:
         except Exception as exc:
             checks[name] = f"down: {type(exc).__name__}"
     ready = all(value == "ok" for value in checks.values())
-    body = Readiness(status="ok" if ready else "unavailable", checks=checks)
+    worker = None
+    if checks["redis"] == "ok":
+        with contextlib.suppress(Exception):
+            worker = await asyncio.wait_for(worker_heartbeat(call.rt.redis), CHECK_TIMEOUT)
+    body = Readiness(status="ok" if ready else "unavailable", checks=checks, worker=worker)
     return Response(
         encoder.encode(body), status_code=200 if ready else 503, media_type="application/json"
     )

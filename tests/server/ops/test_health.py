@@ -17,14 +17,12 @@ import httpx
 import msgspec
 import pytest
 from asgi_lifespan import LifespanManager
+from redis.asyncio import Redis
 
 from server.app import create_app
 from server.config import Settings
-
-try:
-    from server.devservices import start_redis as _start_redis
-except ImportError:
-    _start_redis = None
+from server.devservices import start_redis
+from server.workflow.queue import HEARTBEAT_KEY
 
 REDIS_SERVER = shutil.which("redis-server")
 
@@ -38,7 +36,11 @@ async def test_healthz(client: httpx.AsyncClient) -> None:
 async def test_readyz(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"] == {"database": "ok", "redis": "ok"}
+    # No worker runs against this Redis: the heartbeat is informational, not a gate.
+    assert "worker" in body
 
 
 async def test_metrics(client: httpx.AsyncClient) -> None:
@@ -115,19 +117,12 @@ def redis_on_port(port: int, data_dir: Path) -> Iterator[Callable[[], None]]:
 
 @contextmanager
 def private_redis(data_dir: Path) -> Iterator[tuple[str, Callable[[], None]]]:
-    """The dev services' Redis when that module exists, else a redis-server of our own."""
-    if _start_redis is not None:
-        url, stop = _start_redis(data_dir)
-        if urlsplit(url).scheme == "redis" and urlsplit(url).port:
-            try:
-                yield url, stop
-            finally:
-                stop()
-            return
+    """The dev services' private Redis; the test restarts it itself on the same port."""
+    url, stop = start_redis(data_dir)
+    try:
+        yield url, stop
+    finally:
         stop()
-    port = _free_port()
-    with redis_on_port(port, data_dir / "own") as stop_own:
-        yield f"redis://127.0.0.1:{port}/0", stop_own
 
 
 async def _readyz(client: httpx.AsyncClient) -> tuple[int, dict[str, Any]]:
@@ -152,7 +147,7 @@ async def test_readyz_follows_redis_down_and_back(settings: Settings, tmp_path: 
         async with app_client(msgspec.structs.replace(settings, redis_url=url)) as client:
             assert await _readyz(client) == (
                 200,
-                {"status": "ok", "checks": {"database": "ok", "redis": "ok"}},
+                {"status": "ok", "checks": {"database": "ok", "redis": "ok"}, "worker": None},
             )
 
             await asyncio.to_thread(stop)
@@ -169,5 +164,19 @@ async def test_readyz_follows_redis_down_and_back(settings: Settings, tmp_path: 
                     await asyncio.sleep(0.1)
                 assert await _readyz(client) == (
                     200,
-                    {"status": "ok", "checks": {"database": "ok", "redis": "ok"}},
+                    {"status": "ok", "checks": {"database": "ok", "redis": "ok"}, "worker": None},
                 )
+
+
+async def test_readyz_reports_the_worker_heartbeat(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    redis = Redis.from_url(settings.require_redis_url())
+    try:
+        await redis.set(HEARTBEAT_KEY, "Nov-22 05:35:28 j_complete=3", ex=5)
+        response = await client.get("/readyz")
+    finally:
+        await redis.delete(HEARTBEAT_KEY)
+        await redis.aclose()
+    assert response.status_code == 200
+    assert response.json()["worker"] == "Nov-22 05:35:28 j_complete=3"
