@@ -8,6 +8,7 @@ import statistics
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from bench.listeners import raise_fd_limit
@@ -84,7 +85,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     results: list[Result] = []
     with servers(args) as stack:
         for index in range(args.repeat):
-            run_plan = Plan(**{**plan.__dict__, "seed": plan.seed + index}) if index else plan
+            run_plan = replace(plan, seed=plan.seed + index)
             result = asyncio.run(
                 run(run_plan, stack.urls, database_url=stack.database_url, pids=stack.pids, log=log)
             )
