@@ -13,7 +13,7 @@ import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -49,23 +49,34 @@ def services() -> Iterator[tuple[str, str]]:
         yield found.database_url, found.redis_url
 
 
-@pytest.fixture(scope="session")
-async def database_url(services: tuple[str, str]) -> AsyncIterator[str]:
-    admin_url = services[0]
-    name = f"booking_test_{uuid.uuid4().hex[:10]}"
+@asynccontextmanager
+async def scratch_database(
+    admin_url: str, prefix: str = "booking_test", *, migrate: bool = True
+) -> AsyncIterator[str]:
+    """A fresh database of its own (migrated unless asked not to), dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     conn = await asyncpg.connect(admin_url)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
     url = _with_database(admin_url, name)
-    await migrations.migrate(url, progress=lambda _: None)
-    yield url
-    conn = await asyncpg.connect(admin_url)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if migrate:
+            await migrations.migrate(url, progress=lambda _: None)
+        yield url
     finally:
-        await conn.close()
+        conn = await asyncpg.connect(admin_url)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(services: tuple[str, str]) -> AsyncIterator[str]:
+    async with scratch_database(services[0]) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +101,7 @@ def settings(database_url: str, redis_url: str) -> Settings:
 @pytest.fixture(scope="session")
 async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
-    async with LifespanManager(app) as manager:  # type: ignore[arg-type]
+    async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client

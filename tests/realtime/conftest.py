@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
 import httpx
 import msgspec
 import pytest
@@ -21,12 +20,11 @@ import socketio
 import uvicorn
 
 from realtime.hub import RealtimeApp
-from server import migrations
 from server.app import create_app
 from server.config import Settings
 from server.db import Context, Database
 from server.events import service as events
-from tests.conftest import _with_database
+from tests.conftest import scratch_database
 from tests.factories import PASSWORD, Tenant
 
 WAIT = 10.0
@@ -34,21 +32,8 @@ WAIT = 10.0
 
 @pytest.fixture(scope="session")
 async def rt_database_url(services: tuple[str, str]) -> AsyncIterator[str]:
-    admin_url = services[0]
-    name = f"booking_rt_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    url = _with_database(admin_url, name)
-    await migrations.migrate(url, progress=lambda _: None)
-    yield url
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    async with scratch_database(services[0], "booking_rt") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

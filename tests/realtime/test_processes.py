@@ -117,7 +117,8 @@ async def _leader_pids(db: Database) -> set[int]:
 
 
 async def _new_leader(db: Database, old: set[int]) -> None:
-    async with asyncio.timeout(WAIT):
+    # Followers retry the lock every few seconds; a loaded 2-core machine needs slack.
+    async with asyncio.timeout(3 * WAIT):
         while True:
             pids = await _leader_pids(db)
             if pids and not pids & old:

@@ -12,13 +12,13 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
 from server import migrations
 from server.migrations import MigrationError
+from tests.conftest import _with_database, scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST = migrations.discover()[0].filename
@@ -31,26 +31,11 @@ def quiet(_: str) -> None:
     pass
 
 
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
 @pytest.fixture
 async def scratch(services: tuple[str, str]) -> AsyncIterator[str]:
     """A fresh, empty database of this test's own."""
-    admin_url = services[0]
-    name = f"booking_mig_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    yield _with_database(admin_url, name)
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    async with scratch_database(services[0], "booking_mig", migrate=False) as url:
+        yield url
 
 
 def migrations_folder(tmp_path: Path, **extra: str) -> Path:

@@ -12,6 +12,7 @@ from server.app import create_app
 from server.config import Settings
 from server.db import Database
 from server.workflow import queue
+from tests.conftest import scratch_database
 from tests.workers.harness import PrivateRedis, WorkerProcess, eventually, heartbeat
 
 SWEEP_SECONDS = 1
@@ -28,10 +29,15 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 
 @pytest.fixture
-def worker_settings(settings: Settings, private_redis: PrivateRedis) -> Settings:
-    return msgspec.structs.replace(
-        settings, redis_url=private_redis.url, sweep_seconds=SWEEP_SECONDS
-    )
+async def worker_settings(
+    settings: Settings, services: tuple[str, str], private_redis: PrivateRedis
+) -> AsyncIterator[Settings]:
+    """A database of the test's own: a worker sweeps every tenant of its database, so
+    leftovers of other tests (pending notifications, timers) would reach this test's sink."""
+    async with scratch_database(services[0], "booking_wk") as url:
+        yield msgspec.structs.replace(
+            settings, database_url=url, redis_url=private_redis.url, sweep_seconds=SWEEP_SECONDS
+        )
 
 
 def worker_env(settings: Settings, **extra: str) -> dict[str, str]:

@@ -1,21 +1,17 @@
 """A connected Socket.IO client receives the events a worker's transitions produce."""
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import httpx
 import msgspec
 import pytest
 import uvicorn
 
-from server import migrations
 from server.app import create_app
 from server.config import Settings
-from tests.conftest import _with_database
 from tests.realtime.conftest import connect, free_socket
 from tests.server.bookings.common import world
 from tests.workers.conftest import worker_env
@@ -25,32 +21,9 @@ WAIT = 10.0
 
 
 @pytest.fixture
-async def own_database(services: tuple[str, str]) -> AsyncIterator[str]:
-    """A database of this test's own, so its server leads the event relay there."""
-    admin_url = services[0]
-    name = f"booking_wk_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    url = _with_database(admin_url, name)
-    await migrations.migrate(url, progress=lambda _: None)
-    try:
-        yield url
-    finally:
-        conn = await asyncpg.connect(admin_url)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-
-@pytest.fixture
-async def live_settings(worker_settings: Settings, own_database: str) -> Settings:
-    return msgspec.structs.replace(
-        worker_settings, database_url=own_database, relay_poll_seconds=0.2
-    )
+async def live_settings(worker_settings: Settings) -> Settings:
+    # worker_settings has a database of its own, so this server leads the relay there.
+    return msgspec.structs.replace(worker_settings, relay_poll_seconds=0.2)
 
 
 @pytest.fixture

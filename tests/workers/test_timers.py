@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from server.config import Settings
 from server.db import Job
 from server.workflow import queue
+from tests.factories import client_with
 from tests.server.bookings.common import World, world
 from tests.smtpsink import smtp_sink
 from tests.workers.conftest import SWEEP_SECONDS, StartWorker
@@ -26,8 +27,8 @@ SLACK = SWEEP_SECONDS + 1.5
 
 
 @pytest.fixture
-async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    connection = await asyncpg.connect(database_url)
+async def conn(worker_settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+    connection = await asyncpg.connect(worker_settings.require_database_url())
     try:
         yield connection
     finally:
@@ -214,14 +215,16 @@ async def test_the_same_job_delivered_twice_changes_once(
 
 async def test_a_lost_job_and_a_redis_restart_delay_but_never_drop(
     worker: WorkerProcess,
-    client: httpx.AsyncClient,
+    worker_settings: Settings,
+    settings: Settings,
     private_redis: PrivateRedis,
     conn: asyncpg.Connection,
 ) -> None:
-    # Booked through the shared app: its job goes to another Redis, lost to this worker.
-    w = await world(client)
-    await w.settings(approval_required=True, expire_after="PT2S")
-    booking = await book_pending(w)
+    # Booked through an app whose jobs go to another Redis: lost to this worker.
+    async with client_with(worker_settings, redis_url=settings.redis_url) as other:
+        w = await world(other)
+        await w.settings(approval_required=True, expire_after="PT2S")
+        booking = await book_pending(w)
     private_redis.stop()
     started = time.monotonic()
     private_redis.start()

@@ -46,10 +46,11 @@ async def _beating(url: str) -> bool:
 async def test_outbox_message_is_sent_by_the_worker(
     worker: WorkerProcess,
     jobs_db: Database,
-    client: httpx.AsyncClient,
-    database_url: str,
+    worker_client: httpx.AsyncClient,
+    worker_settings: Settings,
 ) -> None:
-    tenant = await signup(client)
+    database_url = worker_settings.require_database_url()
+    tenant = await signup(worker_client)
 
     async def work(tx: Tx) -> list[uuid.UUID]:
         return await notifications.notify_roles(
