@@ -115,6 +115,9 @@ def translate(exc: asyncpg.PostgresError) -> Exception:
         return errors.NotFound(_fk_detail(constraint))
     if state == "22P02" or state == "22007" or state == "22008":
         return errors.ValidationFailed.field("body", "invalid value")
+    if state == "22021" or state == "22P05":
+        # Decoding refuses U+0000 field by field; this covers any text that slipped past.
+        return errors.ValidationFailed.field("body", "text must not contain NUL (U+0000)")
     unknown: Exception = exc
     return unknown
 

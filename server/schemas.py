@@ -7,9 +7,10 @@ payload gets the same problem body on either face.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
 from uuid import UUID
 
 import msgspec
@@ -25,8 +26,19 @@ Reason = Annotated[str, msgspec.Meta(max_length=500)]
 Limit = Annotated[int, msgspec.Meta(ge=1, le=200)]
 
 
+# A check beyond what a type can say (a zone name, a duration): ``check(value, field)``
+# raises ValidationFailed for a bad value.
+Check = Callable[[Any, str], object]
+
+
 class Schema(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Base for request bodies: unknown fields are errors."""
+    """Base for request bodies: unknown fields are errors.
+
+    ``__checks__`` maps a field to a Check run on every decode (when the field is set), so
+    one 422 lists the fields msgspec refuses together with the ones these checks refuse.
+    """
+
+    __checks__: ClassVar[Mapping[str, Check]] = {}
 
 
 class Out(msgspec.Struct, kw_only=True):
@@ -65,37 +77,120 @@ def _probes(cls: type[msgspec.Struct]) -> dict[str, type[msgspec.Struct]]:
     return probes
 
 
-def _all_errors(obj: Any, cls: type[msgspec.Struct], *, strict: bool) -> list[dict[str, str]]:
+def _struct_type(tp: Any) -> type[msgspec.Struct] | None:
+    """The Struct class a field holds (through Annotated and ``| None``), if any."""
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+        return tp
+    origin = get_origin(tp)
+    if origin is Annotated:
+        return _struct_type(get_args(tp)[0])
+    if origin is Union or type(tp).__name__ == "UnionType":
+        found = [_struct_type(arg) for arg in get_args(tp)]
+        structs = [cls for cls in found if cls is not None]
+        return structs[0] if len(structs) == 1 else None
+    return None
+
+
+def _check(cls: type[msgspec.Struct], name: str, value: Any, field: str) -> list[dict[str, str]]:
+    check = getattr(cls, "__checks__", {}).get(name)
+    if check is None or value is None or value is msgspec.UNSET:
+        return []
+    try:
+        check(value, field)
+    except ValidationFailed as exc:
+        return list(exc.extras["errors"])
+    return []
+
+
+def _check_errors(value: Any, prefix: str = "") -> list[dict[str, str]]:
+    """Every ``__checks__`` problem of a decoded Struct, nested Structs included."""
+    errors: list[dict[str, str]] = []
+    for info in msgspec.structs.fields(type(value)):
+        item = getattr(value, info.name)
+        field = prefix + info.encode_name
+        errors += _check(type(value), info.encode_name, item, field)
+        if isinstance(item, msgspec.Struct):
+            errors += _check_errors(item, field + ".")
+    return errors
+
+
+def _all_errors(
+    obj: Any, cls: type[msgspec.Struct], *, strict: bool, prefix: str = ""
+) -> list[dict[str, str]]:
     if not isinstance(obj, dict):
-        return [{"field": "body", "message": "Expected an object"}]
+        return [{"field": prefix.rstrip(".") or "body", "message": "Expected an object"}]
     infos = {f.encode_name: f for f in msgspec.structs.fields(cls)}
     errors: list[dict[str, str]] = []
     forbid = cls.__struct_config__.forbid_unknown_fields
     for key in obj:
         if key not in infos and forbid:
-            errors.append({"field": str(key), "message": "Unknown field"})
+            errors.append({"field": prefix + str(key), "message": "Unknown field"})
     for name, info in infos.items():
+        field = prefix + name
         if name not in obj:
             if info.required:
-                errors.append({"field": name, "message": "Field is required"})
+                errors.append({"field": field, "message": "Field is required"})
             continue
         try:
-            msgspec.convert({name: obj[name]}, _probes(cls)[name], strict=strict)
+            probe = msgspec.convert({name: obj[name]}, _probes(cls)[name], strict=strict)
         except msgspec.ValidationError as exc:
-            errors.append(_field_error(exc, name))
+            nested = _struct_type(info.type)
+            if nested is not None and isinstance(obj[name], dict):
+                errors += _all_errors(obj[name], nested, strict=strict, prefix=field + ".")
+            else:
+                error = _field_error(exc, name)
+                errors.append({**error, "field": prefix + error["field"]})
+            continue
+        value = getattr(probe, name)
+        errors += _check(cls, name, value, field)
+        if isinstance(value, msgspec.Struct):
+            errors += _check_errors(value, field + ".")
     return errors
 
 
-def convert(obj: Any, cls: type[T], *, strict: bool = True) -> T:
-    """Convert a decoded JSON value to ``cls``, listing every bad field on failure."""
+def _nul_errors(obj: Any, field: str) -> list[dict[str, str]]:
+    """Strings holding U+0000, which PostgreSQL text cannot store."""
+    if isinstance(obj, str):
+        return [{"field": field, "message": "must not contain NUL (U+0000)"}] if "\0" in obj else []
+    errors: list[dict[str, str]] = []
+    if isinstance(obj, dict):
+        for key, item in obj.items():
+            name = f"{field}.{key}" if field else str(key)
+            if isinstance(key, str) and "\0" in key:
+                errors.append(
+                    {"field": field or "body", "message": "must not contain NUL (U+0000)"}
+                )
+            errors += _nul_errors(item, name)
+    elif isinstance(obj, list):
+        for index, item in enumerate(obj):
+            errors += _nul_errors(item, f"{field}.{index}" if field else str(index))
+    return errors
+
+
+def convert(obj: Any, cls: type[T], *, strict: bool = True, nul: bool = True) -> T:
+    """Convert a decoded JSON value to ``cls``, listing every bad field on failure.
+
+    ``nul=False`` skips the search for U+0000 (the caller knows there is none).
+    """
+    is_struct = isinstance(cls, type) and issubclass(cls, msgspec.Struct)
+    nuls = _nul_errors(obj, "") if nul else []
     try:
-        return msgspec.convert(obj, cls, strict=strict)
+        value = msgspec.convert(obj, cls, strict=strict)
     except msgspec.ValidationError as exc:
-        if isinstance(cls, type) and issubclass(cls, msgspec.Struct):
-            errors = _all_errors(obj, cls, strict=strict)
-            if errors:
-                raise ValidationFailed(errors) from None
-        raise ValidationFailed([_field_error(exc, "body")]) from None
+        if is_struct:
+            errors = _all_errors(obj, cls, strict=strict)  # type: ignore[arg-type]
+            if errors or nuls:
+                raise ValidationFailed(_merge(errors, nuls)) from None
+        raise ValidationFailed(_merge([_field_error(exc, "body")], nuls)) from None
+    checks = _check_errors(value) if isinstance(value, Schema) else []
+    if checks or nuls:
+        raise ValidationFailed(_merge(checks, nuls))
+    return value
+
+
+def _merge(errors: list[dict[str, str]], more: list[dict[str, str]]) -> list[dict[str, str]]:
+    fields = {error["field"] for error in errors}
+    return errors + [error for error in more if error["field"] not in fields]
 
 
 def decode_json(raw: bytes, cls: type[T]) -> T:
@@ -104,7 +199,8 @@ def decode_json(raw: bytes, cls: type[T]) -> T:
         obj = _json.decode(raw) if raw.strip() else {}
     except msgspec.DecodeError:
         raise MalformedJson("The request body is not valid JSON") from None
-    return convert(obj, cls)
+    # JSON can only carry U+0000 escaped, so most bodies skip the search.
+    return convert(obj, cls, nul=b"\\u0000" in raw)
 
 
 encoder = msgspec.json.Encoder()

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 import msgspec
 from msgspec import Meta
 
 from server.pagination import PageQuery
-from server.schemas import Out, Reason, Schema
+from server.resources.hours import check_working_hours
+from server.schemas import Check, Out, Reason, Schema
+from server.timezones import check_zone
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Clock = Annotated[str, Meta(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", examples=["09:00"])]
@@ -18,6 +21,7 @@ Kind = Annotated[str, Meta(min_length=1, max_length=40, examples=["person", "roo
 Skill = Annotated[str, Meta(min_length=1, max_length=40)]
 Skills = Annotated[list[Skill], Meta(max_length=50)]
 TimeZone = Annotated[str, Meta(min_length=1, max_length=64, examples=["Europe/Berlin"])]
+CHECKS: Mapping[str, Check] = {"timezone": check_zone, "working_hours": check_working_hours}
 
 
 class ResourceOut(Out):
@@ -36,6 +40,7 @@ class ResourceOut(Out):
 
 
 class ResourceCreate(Schema):
+    __checks__: ClassVar[Mapping[str, Check]] = CHECKS
     name: Name
     kind: Kind
     timezone: TimeZone = "UTC"
@@ -45,6 +50,8 @@ class ResourceCreate(Schema):
 
 class ResourceUpdate(Schema):
     """A field left out keeps its value; ``working_hours: null`` means always available."""
+
+    __checks__: ClassVar[Mapping[str, Check]] = CHECKS
 
     name: Name | msgspec.UnsetType = msgspec.UNSET
     kind: Kind | msgspec.UnsetType = msgspec.UNSET

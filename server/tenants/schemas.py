@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 import msgspec
 
-from server.schemas import Out, Schema
+from server.schemas import Check, Out, Schema
+from server.timezones import check_zone
 from server.users.schemas import Email, Name, Password, UserOut
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{2,39}$")]
@@ -28,6 +30,7 @@ class AdminCreate(Schema):
 
 
 class TenantCreate(Schema):
+    __checks__: ClassVar[Mapping[str, Check]] = {"timezone": check_zone}
     name: Name
     slug: Slug
     admin: AdminCreate

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import msgspec
 
-from server.schemas import Out, Schema
+from server.errors import ValidationFailed
+from server.schemas import Check, Out, Schema
+from server.workflow.durations import DurationError, parse_duration
 
 Duration = Annotated[str, msgspec.Meta(max_length=64, examples=["PT2H", "PT30S", "P1D"])]
 MaxDays = Annotated[int, msgspec.Meta(ge=1, le=3650)]
+
+
+def check_duration(value: str, field: str) -> None:
+    try:
+        parse_duration(value)
+    except DurationError as exc:
+        raise ValidationFailed.field(field, str(exc)) from None
 
 
 class WorkflowSettingsOut(Out):
@@ -25,6 +35,10 @@ class WorkflowSettingsOut(Out):
 
 class WorkflowSettingsUpdate(Schema):
     """A field left out keeps its current value; ``null`` turns a clock off."""
+
+    __checks__: ClassVar[Mapping[str, Check]] = dict.fromkeys(
+        ("escalate_after", "expire_after", "remind_before"), check_duration
+    )
 
     approval_required: bool | msgspec.UnsetType = msgspec.UNSET
     escalate_after: Duration | msgspec.UnsetType | None = msgspec.UNSET

@@ -52,10 +52,34 @@ async def test_every_bad_field_is_listed(client: httpx.AsyncClient) -> None:
     body = _problem(response, 422, "validation_error")
     errors = body["errors"]
     assert isinstance(errors, list)
-    assert {e["field"] for e in errors} == {"name", "slug", "admin.email", "colour"}
+    assert {e["field"] for e in errors} == {
+        "name",
+        "slug",
+        "admin.email",
+        "admin.name",
+        "admin.password",
+        "colour",
+    }
     assert all(e["message"] for e in errors)
     not_object = await client.post("/v1/auth/login", json=[1, 2])
     _problem(not_object, 422, "validation_error")
+
+
+async def test_nul_characters_are_validation_errors(client: httpx.AsyncClient) -> None:
+    # PostgreSQL text cannot hold U+0000: refused field by field, never a 500.
+    tenant = await signup(client)
+    response = await client.post(
+        "/v1/resources",
+        json={"name": "a\u0000b", "kind": "room", "skills": ["ok", "x\u0000"]},
+        headers=tenant.headers,
+    )
+    body = _problem(response, 422, "validation_error")
+    assert {e["field"] for e in body["errors"]} == {"name", "skills.1"}  # type: ignore[attr-defined]
+    project = await client.post("/v1/projects", json={"name": "\u0000"}, headers=tenant.headers)
+    _problem(project, 422, "validation_error")
+    query = await client.get("/v1/resources?kind=%00", headers=tenant.headers)
+    body = _problem(query, 422, "validation_error")
+    assert body["errors"] == [{"field": "kind", "message": "must not contain NUL (U+0000)"}]
 
 
 async def test_body_over_the_limit(client: httpx.AsyncClient) -> None:

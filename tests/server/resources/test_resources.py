@@ -64,6 +64,20 @@ async def test_working_hours_default_null_and_validated(client: httpx.AsyncClien
         "/v1/resources", json={"name": "X", "kind": "k" * 41}, headers=tenant.headers
     )
     assert long_kind.status_code == 422
+    everything = {
+        "name": "",
+        "kind": "room",
+        "timezone": "Mars/Base",
+        "working_hours": {"mon": [["10:00", "09:00"]]},
+    }
+    for method, path in (
+        ("POST", "/v1/resources"),
+        ("PATCH", f"/v1/resources/{plain.json()['id']}"),
+    ):
+        response = await client.request(method, path, json=everything, headers=tenant.headers)
+        assert response.status_code == 422, response.text
+        fields = {e["field"] for e in response.json()["errors"]}
+        assert fields == {"name", "timezone", "working_hours.mon.0"}
 
 
 async def test_roles(client: httpx.AsyncClient) -> None:

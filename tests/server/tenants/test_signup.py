@@ -57,6 +57,14 @@ async def test_slug_taken_and_invalid(client: httpx.AsyncClient) -> None:
         assert response.json()["errors"][0]["field"] == "slug"
 
 
+async def test_bad_zone_is_listed_with_the_other_bad_fields(client: httpx.AsyncClient) -> None:
+    body = {"name": "", "slug": _slug(), "timezone": "Mars/Base", "admin": {"email": "x"}}
+    response = await client.post("/v1/tenants", json=body)
+    assert response.status_code == 422
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert fields == {"name", "timezone", "admin.email", "admin.name", "admin.password"}
+
+
 async def test_weak_admin_password_creates_nothing(client: httpx.AsyncClient) -> None:
     slug = _slug()
     weak = await client.post("/v1/tenants", json=_body(slug, password="password"))

@@ -58,6 +58,11 @@ async def test_bad_durations_list_every_field(client: httpx.AsyncClient) -> None
     assert fields == ["escalate_after", "expire_after", "remind_before"]
     after = (await client.get("/v1/workflow", headers=tenant.headers)).json()
     assert after["escalate_after"] is None
+    body["auto_complete"] = "yes"  # a type error does not hide the bad durations
+    response = await client.put("/v1/workflow", json=body, headers=tenant.headers)
+    assert response.status_code == 422
+    fields = sorted(error["field"] for error in response.json()["errors"])
+    assert fields == ["auto_complete", "escalate_after", "expire_after", "remind_before"]
 
 
 async def test_wrong_types_and_unknown_fields(client: httpx.AsyncClient) -> None:
