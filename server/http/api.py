@@ -65,6 +65,8 @@ class RouteSpec:
     transactional: bool
     content_type: str = "application/json"
     params: tuple[str, ...] = field(default=())
+    # Answers other than the success one whose body is not a Problem (503 of /readyz).
+    other_responses: dict[int, type[Any]] = field(default_factory=dict)
 
 
 class Api:
@@ -88,6 +90,7 @@ class Api:
         errors: tuple[int, ...] = (),
         transactional: bool | None = None,
         content_type: str = "application/json",
+        other_responses: dict[int, type[Any]] | None = None,
     ) -> Callable[[Handler], Handler]:
         """Declare a route. Authenticated writes run in one transaction: ``h(call, tx)``."""
 
@@ -111,6 +114,7 @@ class Api:
                     transactional=tx,
                     content_type=content_type,
                     params=tuple(_PARAM.findall(path)),
+                    other_responses=dict(other_responses or {}),
                 )
             )
             return handler

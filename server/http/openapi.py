@@ -130,7 +130,9 @@ def build_document(api: Api, *, title: str = "Booking API", version: str = "1") 
         if spec.tag not in tags:
             tags.append(spec.tag)
         operation = _operation(spec, by_type, schemas, operation_ids)
-        statuses.update(s for s in map(int, operation["responses"]) if s >= 400)
+        statuses.update(
+            int(status) for status, answer in operation["responses"].items() if "$ref" in answer
+        )
         paths.setdefault(spec.path, {})[spec.method.lower()] = operation
     return {
         "openapi": OPENAPI_VERSION,
@@ -162,7 +164,7 @@ def build_document(api: Api, *, title: str = "Booking API", version: str = "1") 
 def _struct_types(routes: list[RouteSpec]) -> list[Any]:
     types: list[Any] = [Problem]
     for spec in routes:
-        for cls in (spec.body, spec.query, spec.response):
+        for cls in (spec.body, spec.query, spec.response, *spec.other_responses.values()):
             if cls is not None and cls not in types:
                 types.append(cls)
     return types
@@ -203,6 +205,12 @@ def _operation(
     responses: dict[str, Any] = {str(spec.status): _success(spec, by_type)}
     for status in _error_statuses(spec, if_match=if_match):
         responses[str(status)] = {"$ref": f"#/components/responses/Problem{status}"}
+    for status, cls in spec.other_responses.items():
+        responses[str(status)] = {
+            "description": STATUS_TEXT.get(status, "Error"),
+            "headers": {"X-Request-ID": {"$ref": "#/components/headers/RequestId"}},
+            "content": {"application/json": {"schema": by_type[cls]}},
+        }
     op["responses"] = responses
     return op
 
@@ -296,7 +304,7 @@ def _success(spec: RouteSpec, by_type: dict[Any, dict[str, Any]]) -> dict[str, A
 
 
 def _error_statuses(spec: RouteSpec, *, if_match: bool) -> list[int]:
-    statuses = set(spec.errors) | {429, 500}
+    statuses = (set(spec.errors) | {429, 500}) - set(spec.other_responses)
     if spec.role is not None:
         statuses |= {401, 403}
     if spec.body is not None or spec.query is not None:

@@ -51,7 +51,7 @@ async def _check_redis(call: Call) -> None:
     summary="Database and Redis are reachable",
     tag="operations",
     response=Readiness,
-    errors=(503,),
+    other_responses={503: Readiness},
 )
 async def readyz(call: Call) -> Response:
     checks: dict[str, str] = {}
