@@ -82,6 +82,7 @@ async def test_booking_create_over_the_socket_equals_http(
         {"resource_id": resource_id, "start": END, "end": START},
         {"resource_id": resource_id, "start": START, "end": END},  # overlaps: conflict
         {"resource_id": str(uuid.uuid4()), "start": START, "end": END},
+        {"resource_id": resource_id, "start": START, "end": END, "note": "a\u0000b"},
     ]
     for case in cases:
         http = await live.http.post("/v1/bookings", json=case, headers=tenant.headers)
@@ -89,6 +90,8 @@ async def test_booking_create_over_the_socket_equals_http(
     conflict = await client.call("booking.create", cases[3])
     assert conflict["error"]["code"] == "booking_conflict"
     assert [c["id"] for c in conflict["error"]["conflicts"]] == [booking["id"]]
+    nul = await client.call("booking.create", cases[5])
+    assert nul["error"]["errors"] == [{"field": "note", "message": "must not contain NUL (U+0000)"}]
     invalid = await client.call("booking.create", cases[0])
     assert {e["field"] for e in invalid["error"]["errors"]} == {
         "resource_id",
