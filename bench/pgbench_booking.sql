@@ -1,5 +1,5 @@
 -- What one booking create transaction sends, as pgbench runs it (-M prepared): the
--- tenant's set_config, booking_context (advisory lock + resource/project/settings),
+-- tenant's set_config, booking_context (advisory lock + overlap pre-check + resource/project/settings),
 -- insert_booking (number counter + INSERT) and record_change (audit, seq, event, NOTIFY),
 -- copied from sql/queries. Each client books its own resource (:idx into the lists the
 -- tool passes with -D), one hour after the other, so no two transactions conflict.
@@ -11,7 +11,9 @@ SELECT set_config('role', 'booking_app', true) AS role,
     set_config('app.tenant_id', (string_to_array(:tenants, ','))[:idx::int], true) AS tenant,
     (string_to_array(:resources, ','))[:idx::int] AS resource,
     (string_to_array(:users, ','))[:idx::int] AS requester \gset
-SELECT pg_advisory_xact_lock(hashtextextended(:tenant::uuid::text || '/' || :resource::uuid::text, 0))::text AS locked,
+SELECT app_lock_resource(:tenant::uuid, :resource::uuid,
+        timestamptz '2100-01-04 00:00Z' + :hour::int * interval '1 hour',
+        timestamptz '2100-01-04 01:00Z' + :hour::int * interval '1 hour', NULL) AS conflicts,
     r.id AS resource_id, r.timezone, r.working_hours,
     r.deactivated_at AS resource_deactivated_at,
     p.id AS project_id, p.budget_hours, p.deactivated_at AS project_deactivated_at,

@@ -11,10 +11,20 @@ from server.sql import QUERIES
 
 
 async def booking_context(
-    tx: Tx, *, resource_id: UUID, project_id: UUID | None
+    tx: Tx,
+    *,
+    resource_id: UUID,
+    project_id: UUID | None,
+    start: datetime | None,
+    end: datetime | None,
+    excluding: UUID | None,
 ) -> asyncpg.Record | None:
-    """Takes the resource's advisory lock, then reads resource, project and settings."""
-    return await tx.fetchrow(QUERIES["booking_context"], tx.tenant_id, resource_id, project_id)
+    """Takes the resource's advisory lock, then reads resource, project and settings, and
+    ``conflicts``: blocking bookings overlapping [start, end) but ``excluding`` (JSON, or
+    None when there are none or ``start`` is None). Exact: every writer holds the lock."""
+    return await tx.fetchrow(
+        QUERIES["booking_context"], tx.tenant_id, resource_id, project_id, start, end, excluding
+    )
 
 
 async def lock_project(tx: Tx, project_id: UUID) -> Decimal | None:

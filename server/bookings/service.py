@@ -65,27 +65,55 @@ def booking_out(row: Mapping[str, Any]) -> BookingOut:
     )
 
 
+def _conflict(row: Mapping[str, Any]) -> ConflictOut:
+    return ConflictOut(
+        id=row["id"], number=row["number"], start=row["start"], end=row["end"],
+        status=row["status"],
+    )  # fmt: skip
+
+
+def _conflict_bodies(found: list[ConflictOut]) -> list[Any]:
+    return [
+        msgspec.to_builtins(msgspec.structs.replace(c, start=utc(c.start), end=utc(c.end)))
+        for c in found
+    ]
+
+
+async def _check_free(
+    tx: Tx,
+    context: Mapping[str, Any],
+    *,
+    project_id: UUID | None,
+    budget: Decimal | None,
+    start: datetime,
+    end: datetime,
+    excluding: UUID | None,
+) -> None:
+    """409 with the overlapping bookings ``booking_context`` found under the resource's lock:
+    the loser of a race is answered without an INSERT or a second transaction. A refused
+    budget still wins over a conflict, as when the write statement decided both."""
+    found = context["conflicts"]
+    if not found:
+        return
+    if project_id is not None and budget is not None:
+        booked = await queries.project_booked_seconds(tx, project_id, excluding=excluding)
+        if booked + Decimal((end - start).total_seconds()) > budget * 3600:
+            raise _budget_error(budget, booked / 3600, _hours(start, end))
+    conflicts = _conflict_bodies(msgspec.convert(found, list[ConflictOut]))
+    raise errors.BookingConflict(conflicts=conflicts)
+
+
 def _on_conflict(
     err: errors.AppError, *, resource_id: UUID, start: datetime, end: datetime, excluding: Any
 ) -> None:
-    """Fill ``conflicts`` in a fresh transaction once this one has rolled back."""
+    """Fill ``conflicts`` in a fresh transaction once this one has rolled back (the
+    exclusion constraint refused a booking the pre-check let through)."""
 
     async def reread(tx: Tx) -> None:
         rows = await queries.booking_conflicts(
             tx, resource_id=resource_id, start=start, end=end, excluding=excluding
         )
-        err.extras["conflicts"] = [
-            msgspec.to_builtins(
-                ConflictOut(
-                    id=r["id"],
-                    number=r["number"],
-                    start=utc(r["start"]),
-                    end=utc(r["end"]),
-                    status=r["status"],
-                )
-            )
-            for r in rows
-        ]
+        err.extras["conflicts"] = _conflict_bodies([_conflict(r) for r in rows])
 
     err.reread = reread
 
@@ -94,6 +122,10 @@ async def _budget_exceeded(
     tx: Tx, project_id: UUID, budget: Decimal, hours: Decimal, excluding: UUID | None
 ) -> errors.BudgetExceeded:
     booked = await queries.project_booked_seconds(tx, project_id, excluding=excluding) / 3600
+    return _budget_error(budget, booked, hours)
+
+
+def _budget_error(budget: Decimal, booked: Decimal, hours: Decimal) -> errors.BudgetExceeded:
     return errors.BudgetExceeded(
         f"The project has {max(budget - booked, Decimal(0)):.2f} of {budget:.2f} hours left;"
         f" this booking needs {hours:.2f}",
@@ -112,7 +144,12 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
     start, end = utc(body.start), utc(body.end)
     check_period(start, end)
     context = await queries.booking_context(
-        tx, resource_id=body.resource_id, project_id=body.project_id
+        tx,
+        resource_id=body.resource_id,
+        project_id=body.project_id,
+        start=start,
+        end=end,
+        excluding=None,
     )
     assert context is not None, "every tenant has workflow settings"
     check_target(context, project_id=body.project_id)
@@ -123,6 +160,10 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
     budget: Decimal | None = None
     if body.project_id is not None and context["budget_hours"] is not None:
         budget = await queries.lock_project(tx, body.project_id)
+    await _check_free(
+        tx, context, project_id=body.project_id, budget=budget, start=start, end=end,
+        excluding=None,
+    )  # fmt: skip
     assert tx.ctx.user_id is not None
     try:
         row = await queries.insert_booking(
@@ -215,7 +256,14 @@ async def update_booking(
     resource_id = before.resource_id if body.resource_id is msgspec.UNSET else body.resource_id
     project_id = before.project_id if body.project_id is msgspec.UNSET else body.project_id
     moved = resource_id != before.resource_id or (start, end) != (before.start, before.end)
-    context = await queries.booking_context(tx, resource_id=resource_id, project_id=project_id)
+    context = await queries.booking_context(
+        tx,
+        resource_id=resource_id,
+        project_id=project_id,
+        start=start if moved else None,
+        end=end,
+        excluding=booking_id,
+    )
     assert context is not None
     project_changed = project_id != before.project_id
     check_target(
@@ -236,6 +284,10 @@ async def update_booking(
     if project_id is not None and context["budget_hours"] is not None:
         if project_changed or longer:
             budget = await queries.lock_project(tx, project_id)
+    await _check_free(
+        tx, context, project_id=project_id, budget=budget, start=start, end=end,
+        excluding=booking_id,
+    )  # fmt: skip
     try:
         row = await queries.update_booking(
             tx,
@@ -304,9 +356,25 @@ async def _apply(
     if action.moves:
         if resource_id is None:
             raise errors.ValidationFailed.field("resource_id", "Field is required")
-        context = await queries.booking_context(tx, resource_id=resource_id, project_id=None)
+        context = await queries.booking_context(
+            tx,
+            resource_id=resource_id,
+            project_id=None,
+            start=before.start,
+            end=before.end,
+            excluding=before.id,
+        )
         assert context is not None
         check_target(context, project_id=None, resource_changed=resource_id != before.resource_id)
+        await _check_free(
+            tx,
+            context,
+            project_id=None,
+            budget=None,
+            start=before.start,
+            end=before.end,
+            excluding=before.id,
+        )
     try:
         row = await queries.transition_booking(
             tx,

@@ -1,6 +1,6 @@
 -- booking_context --
--- Queue behind other writers of the resource (advisory lock), then read resource, project and settings.
-SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text || '/' || $2::uuid::text, 0))::text AS locked,
+-- Advisory lock on the resource, then its blocking bookings overlapping [$4, $5) but $6 (null when none or $4 is null), resource, project and settings.
+SELECT app_lock_resource($1, $2, $4, $5, $6) AS conflicts,
     r.id AS resource_id, r.timezone, r.working_hours,
     r.deactivated_at AS resource_deactivated_at,
     p.id AS project_id, p.budget_hours, p.deactivated_at AS project_deactivated_at,
