@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
 from uuid import UUID
@@ -92,6 +92,14 @@ def _struct_type(tp: Any) -> type[msgspec.Struct] | None:
 
 
 def _check(cls: type[msgspec.Struct], name: str, value: Any, field: str) -> list[dict[str, str]]:
+    if isinstance(value, datetime):
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            return [
+                {"field": field, "message": "out of range: the time in UTC must be in years 1-9999"}
+            ]
+        return []
     check = getattr(cls, "__checks__", {}).get(name)
     if check is None or value is None or value is msgspec.UNSET:
         return []
@@ -103,7 +111,8 @@ def _check(cls: type[msgspec.Struct], name: str, value: Any, field: str) -> list
 
 
 def _check_errors(value: Any, prefix: str = "") -> list[dict[str, str]]:
-    """Every ``__checks__`` problem of a decoded Struct, nested Structs included."""
+    """Every ``__checks__`` problem of a decoded Struct, nested Structs included, and
+    times that have no UTC equivalent (``9999-12-31T23:00:00-05:00``)."""
     errors: list[dict[str, str]] = []
     for info in msgspec.structs.fields(type(value)):
         item = getattr(value, info.name)
@@ -182,7 +191,7 @@ def convert(obj: Any, cls: type[T], *, strict: bool = True, nul: bool = True) ->
             if errors or nuls:
                 raise ValidationFailed(_merge(errors, nuls)) from None
         raise ValidationFailed(_merge([_field_error(exc, "body")], nuls)) from None
-    checks = _check_errors(value) if isinstance(value, Schema) else []
+    checks = _check_errors(value) if isinstance(value, msgspec.Struct) else []
     if checks or nuls:
         raise ValidationFailed(_merge(checks, nuls))
     return value

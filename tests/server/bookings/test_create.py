@@ -69,6 +69,29 @@ async def test_invalid_periods(client: httpx.AsyncClient) -> None:
     assert fields == {"start", "end"}
 
 
+async def test_times_without_a_utc_equivalent_are_422(client: httpx.AsyncClient) -> None:
+    # Valid RFC 3339, but in UTC they fall outside years 1-9999: 422, never a 500.
+    w = await world(client)
+    late, early = "9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+01:00"
+    both = await w.book(late, early, expect=422)
+    assert {e["field"] for e in both.json()["errors"]} == {"start", "end"}
+    booking = (await w.book(at("10:00"), at("11:00"))).json()
+    edit = await client.patch(f"/v1/bookings/{booking['id']}", json={"end": late}, headers=w.admin)
+    assert edit.status_code == 422, edit.text
+    assert edit.json()["errors"][0]["field"] == "end"
+    reads = [
+        ("/v1/bookings", {"from": late}),
+        ("/v1/schedule", {"from": early, "to": late}),
+        ("/v1/availability", {"resource_id": w.resource["id"], "from": early, "to": at("10:00")}),
+        (f"/v1/resources/{w.resource['id']}/calendar.ics", {"to": late}),
+        ("/v1/audit", {"from": early}),
+    ]
+    for path, params in reads:
+        response = await client.get(path, params=params, headers=w.admin)
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["code"] == "validation_error"
+
+
 async def test_conflict_lists_conflicts(client: httpx.AsyncClient) -> None:
     w = await world(client)
     a = (await w.book(at("10:00"), at("11:00"))).json()
