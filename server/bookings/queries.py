@@ -21,7 +21,9 @@ async def booking_context(
 ) -> asyncpg.Record | None:
     """Takes the resource's advisory lock, then reads resource, project and settings, and
     ``conflicts``: blocking bookings overlapping [start, end) but ``excluding`` (JSON, or
-    None when there are none or ``start`` is None). Exact: every writer holds the lock."""
+    None when there are none or ``start`` is None). Exact: every writer holds the lock.
+    When a conflict was already committed it is returned without taking the lock: the
+    caller must then refuse, never write."""
     return await tx.fetchrow(
         QUERIES["booking_context"], tx.tenant_id, resource_id, project_id, start, end, excluding
     )

@@ -1,5 +1,5 @@
 -- booking_context --
--- Advisory lock on the resource, then its blocking bookings overlapping [$4, $5) but $6 (null when none or $4 is null), resource, project and settings.
+-- Advisory lock on the resource (skipped when a conflict is already committed), blocking bookings overlapping [$4, $5) but $6 (null if none, or $4 null), resource, project, settings.
 SELECT app_lock_resource($1, $2, $4, $5, $6) AS conflicts,
     r.id AS resource_id, r.timezone, r.working_hours,
     r.deactivated_at AS resource_deactivated_at,

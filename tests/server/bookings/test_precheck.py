@@ -170,3 +170,24 @@ async def test_numbers_never_repeat_when_many_race_for_few_slots(
     for response in responses:
         if response.status_code == 409:
             assert len(response.json()["conflicts"]) == 1
+
+
+async def test_a_committed_conflict_is_answered_without_queueing_on_the_lock(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    w = await world(client)
+    await w.book(at("08:00"), at("09:00"))
+    ctx = Context(tenant_id=UUID(w.tenant.id), user_id=UUID(w.member_id), request_id="t")
+    resource = UUID(w.resource["id"])
+    async with db.transaction(ctx) as tx:  # another writer of the resource holds its lock
+        context = await queries.booking_context(
+            tx, resource_id=resource, project_id=None, start=None, end=None, excluding=None
+        )
+        assert context is not None
+        loser = await asyncio.wait_for(w.book(at("08:30"), at("09:30"), expect=None), 5)
+        assert loser.status_code == 409
+        assert len(loser.json()["conflicts"]) == 1
+        free = asyncio.create_task(w.book(at("10:00"), at("11:00"), expect=None))
+        await asyncio.sleep(0.3)
+        assert not free.done()  # a free slot still waits for the lock
+    assert (await free).status_code == 201
