@@ -139,6 +139,15 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset on release, instead of asyncpg's default query (advisory unlock,
+    CLOSE ALL, UNLISTEN *, RESET ALL: one round trip per request). Pool connections carry
+    no session state: ``transaction`` sets role and tenant with ``set_config(..., true)``
+    and takes only ``pg_advisory_xact_lock``; LISTEN and session advisory locks live on
+    connections of their own (the realtime relay, ``migrate``). The pool has already
+    rolled back any open transaction and dropped listeners before calling this."""
+
+
 class Database:
     """A connection pool whose every transaction runs as the application role."""
 
@@ -154,6 +163,7 @@ class Database:
             min_size=min_size if min_size is not None else settings.pool_min,
             max_size=settings.pool_max,
             init=_init_connection,
+            reset=_keep_session,
             command_timeout=60,
         )
         assert pool is not None

@@ -1,0 +1,68 @@
+"""The pool skips asyncpg's reset query on release: nothing of a request outlives it."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import msgspec
+import pytest
+
+from server import errors
+from server.config import Settings
+from server.db import APP_ROLE, Context, Database, Tx
+
+
+@pytest.fixture
+async def one(settings: Settings) -> AsyncIterator[Database]:
+    """The app's own pool (its reset included), of one connection shared by every use."""
+    database = await Database.connect(
+        msgspec.structs.replace(settings, pool_min=1, pool_max=1), min_size=1
+    )
+    yield database
+    await database.close()
+
+
+async def _session_state(db: Database) -> tuple[str, str, int, bool]:
+    async with db.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT current_user AS name, current_setting('app.tenant_id', true) AS tenant,"
+            " (SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid()"
+            "  AND locktype = 'advisory') AS advisory,"
+            " pg_current_xact_id_if_assigned() IS NOT NULL AS in_xact"
+        )
+        assert row is not None
+        return row["name"], row["tenant"] or "", row["advisory"], row["in_xact"]
+
+
+async def _lock_and_fail(tx: Tx) -> None:
+    await tx.execute("SELECT pg_advisory_xact_lock(42)")
+    raise errors.Conflict("on purpose")
+
+
+async def test_release_leaves_no_role_tenant_or_lock(one: Database) -> None:
+    ctx = Context(tenant_id=uuid.uuid4())
+
+    async def lock(tx: Tx) -> None:
+        await tx.execute("SELECT pg_advisory_xact_lock(42)")
+
+    await one.run(ctx, lock)
+    name, tenant, advisory, in_xact = await _session_state(one)
+    assert (name != APP_ROLE, tenant, advisory, in_xact) == (True, "", 0, False)
+    with pytest.raises(errors.Conflict):
+        await one.run(ctx, _lock_and_fail)
+    name, tenant, advisory, in_xact = await _session_state(one)
+    assert (name != APP_ROLE, tenant, advisory, in_xact) == (True, "", 0, False)
+
+
+async def test_a_request_cancelled_mid_statement_leaves_nothing(one: Database) -> None:
+    async def slow(tx: Tx) -> None:
+        await tx.execute("SELECT pg_advisory_xact_lock(42)")
+        await tx.execute("SELECT pg_sleep(5)")
+
+    task = asyncio.create_task(one.run(Context(tenant_id=uuid.uuid4()), slow))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    name, tenant, advisory, in_xact = await asyncio.wait_for(_session_state(one), 5)
+    assert (name != APP_ROLE, tenant, advisory, in_xact) == (True, "", 0, False)
