@@ -17,11 +17,13 @@ from urllib.parse import urlsplit
 import socketio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from realtime.fanout import FanoutManager
 from realtime.gateway import Gateway
 from realtime.heartbeat import Ticker
 from realtime.relay import Relay
 from realtime.rpc import BookingRpc
 from realtime.sessions import Sessions
+from realtime.transport import FastServer
 from server.config import Settings
 from server.db import Database
 
@@ -45,10 +47,8 @@ def pubsub_channel(settings: Settings) -> str:
 
 
 def build_server(settings: Settings) -> socketio.AsyncServer:
-    manager = socketio.AsyncRedisManager(
-        settings.require_redis_url(), channel=pubsub_channel(settings)
-    )
-    return socketio.AsyncServer(
+    manager = FanoutManager(settings.require_redis_url(), channel=pubsub_channel(settings))
+    return FastServer(
         async_mode="asgi",
         client_manager=manager,
         cors_allowed_origins=cors_origins(settings.cors_origins),
