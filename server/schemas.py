@@ -96,10 +96,7 @@ def _check(cls: type[msgspec.Struct], name: str, value: Any, field: str) -> list
         try:
             value.astimezone(UTC)
         except OverflowError:
-            return [
-                {"field": field, "message": "out of range: the time in UTC must be in years 1-9999"}
-            ]
-        return []
+            return [{"field": field, "message": "out of range: no UTC time in years 1-9999"}]
     check = getattr(cls, "__checks__", {}).get(name)
     if check is None or value is None or value is msgspec.UNSET:
         return []
@@ -108,6 +105,17 @@ def _check(cls: type[msgspec.Struct], name: str, value: Any, field: str) -> list
     except ValidationFailed as exc:
         return list(exc.extras["errors"])
     return []
+
+
+# Times a booking or an availability window may use: any calendar fits, and day and clock
+# arithmetic around them (local days, reminders before the start) stays inside datetime.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def check_calendar_time(value: datetime, field: str) -> None:
+    if not EARLIEST <= value <= LATEST:
+        raise ValidationFailed.field(field, "must be between 1900-01-01 and 9000-01-01 (UTC)")
 
 
 def _check_errors(value: Any, prefix: str = "") -> list[dict[str, str]]:

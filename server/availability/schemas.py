@@ -1,18 +1,21 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 import msgspec
 from msgspec import Meta
 
-from server.schemas import AwareDatetime, Out, Schema
+from server.schemas import AwareDatetime, Check, Out, Schema, check_calendar_time
 
 BlockingStatus = Literal["pending", "confirmed", "completed"]
 
 
 class AvailabilityQuery(Schema):
+    __checks__: ClassVar[Mapping[str, Check]] = dict.fromkeys(("from", "to"), check_calendar_time)
+
     resource_id: Annotated[UUID, Meta(description="The resource to look at")]
     from_: Annotated[
         AwareDatetime, Meta(description="Window start, RFC 3339 with an offset (inclusive)")

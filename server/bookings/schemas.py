@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 import msgspec
 from msgspec import Meta
 
 from server.pagination import PageQuery
-from server.schemas import AwareDatetime, Out, Reason, Schema
+from server.schemas import AwareDatetime, Check, Out, Reason, Schema, check_calendar_time
 
 Status = Literal["pending", "confirmed", "completed", "rejected", "expired", "cancelled"]
 Title = Annotated[str, Meta(max_length=200)]
@@ -32,7 +33,12 @@ class BookingOut(Out):
     escalated_at: datetime | None
 
 
+PERIOD_CHECKS: Mapping[str, Check] = dict.fromkeys(("start", "end"), check_calendar_time)
+
+
 class BookingCreate(Schema):
+    __checks__: ClassVar[Mapping[str, Check]] = PERIOD_CHECKS
+
     resource_id: UUID
     start: AwareDatetime
     end: AwareDatetime
@@ -45,6 +51,7 @@ class BookingCreate(Schema):
 class BookingUpdate(Schema):
     """A field left out keeps its value; ``project_id: null`` detaches the project."""
 
+    __checks__: ClassVar[Mapping[str, Check]] = PERIOD_CHECKS
     start: AwareDatetime | msgspec.UnsetType = msgspec.UNSET
     end: AwareDatetime | msgspec.UnsetType = msgspec.UNSET
     resource_id: UUID | msgspec.UnsetType = msgspec.UNSET

@@ -206,6 +206,17 @@ async def test_unknown_resource_is_not_found(client: httpx.AsyncClient) -> None:
         ({"from": "2026-02-02T00:00:00Z", "to": "2026-02-02T00:00:00Z"}, "invalid_period", None),
         ({"from": "2026-02-02T00:00:00Z", "to": "2026-02-01T00:00:00Z"}, "invalid_period", None),
         ({"from": "2026-01-01T00:00:00Z", "to": "2026-04-04T00:00:01Z"}, "invalid_period", None),
+        # Local days near datetime's limits cannot be built: refused, never a 500.
+        (
+            {"from": "0001-01-01T00:00:00Z", "to": "0001-01-02T00:00:00Z"},
+            "validation_error",
+            {"from", "to"},
+        ),
+        (
+            {"from": "9999-12-30T00:00:00Z", "to": "9999-12-31T00:00:00Z"},
+            "validation_error",
+            {"from", "to"},
+        ),
     ],
 )
 async def test_bad_windows_are_422(

@@ -92,6 +92,20 @@ async def test_times_without_a_utc_equivalent_are_422(client: httpx.AsyncClient)
         assert response.json()["code"] == "validation_error"
 
 
+async def test_booking_times_lie_between_1900_and_9000(client: httpx.AsyncClient) -> None:
+    w = await world(client, timezone="Pacific/Kiritimati")
+    await w.settings(remind_before="P3650D")  # a reminder ten years before the start
+    for start, end in (
+        ("0001-01-01T00:00:00Z", "0001-01-01T01:00:00Z"),
+        ("9999-12-31T22:00:00Z", "9999-12-31T23:00:00Z"),
+    ):
+        for headers in (w.member, w.manager):
+            response = await w.book(start, end, headers=headers, expect=422)
+            assert {e["field"] for e in response.json()["errors"]} == {"start", "end"}
+    await w.book("1900-01-01T00:00:00Z", "1900-01-01T01:00:00Z")
+    await w.book("8999-12-31T23:00:00Z", "9000-01-01T00:00:00Z", headers=w.member)
+
+
 async def test_conflict_lists_conflicts(client: httpx.AsyncClient) -> None:
     w = await world(client)
     a = (await w.book(at("10:00"), at("11:00"))).json()
