@@ -1,5 +1,7 @@
 import asyncio
+import uuid
 
+import asyncpg
 import httpx
 
 from tests.server.bookings.common import at, world
@@ -23,3 +25,32 @@ async def test_events_since_limit_and_isolation(client: httpx.AsyncClient) -> No
     theirs = (await client.get("/v1/events?since=0", headers=other.viewer)).json()
     assert not ids & {e["data"].get("id") for e in theirs["events"]}
     assert (await client.get("/v1/events")).status_code == 401
+
+
+async def test_pruned_events_answer_410_resync_required(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    w = await world(client)
+    start = (await client.get("/v1/events", headers=w.viewer)).json()["seq"]
+    for hour in (8, 9, 10):
+        await w.book(at(f"{hour:02}:00"), at(f"{hour:02}:30"))
+    conn = await asyncpg.connect(database_url)
+    try:  # what the retention job does, for this tenant only
+        await conn.execute(
+            "DELETE FROM events WHERE tenant_id = $1 AND seq <= $2",
+            uuid.UUID(w.tenant.id),
+            start + 2,
+        )
+    finally:
+        await conn.close()
+    for since in (0, start, start + 1):
+        gone = await client.get(f"/v1/events?since={since}", headers=w.viewer)
+        assert gone.status_code == 410, gone.text
+        assert gone.headers["content-type"] == "application/problem+json"
+        assert gone.json()["code"] == "resync_required"
+    kept = (await client.get(f"/v1/events?since={start + 2}", headers=w.viewer)).json()
+    assert [e["seq"] for e in kept["events"]] == [start + 3]
+    assert (await client.get(f"/v1/events?since={start + 3}", headers=w.viewer)).json() == {
+        "events": [],
+        "seq": start + 3,
+    }
