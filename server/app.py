@@ -102,4 +102,6 @@ def create_app(settings: Settings) -> ASGIApp:
         exception_handlers=HANDLERS,
         lifespan=lifespan,
     )
+    # A trailing slash is another path: 404 not_found, not a redirect clients may not follow.
+    app.router.redirect_slashes = False
     return realtime.asgi(app)

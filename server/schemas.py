@@ -214,8 +214,8 @@ def decode_json(raw: bytes, cls: type[T]) -> T:
     """Decode a JSON body: 400 ``malformed_json`` if it is not JSON, else ``convert``."""
     try:
         obj = _json.decode(raw) if raw.strip() else {}
-    except msgspec.DecodeError:
-        raise MalformedJson("The request body is not valid JSON") from None
+    except (msgspec.DecodeError, UnicodeDecodeError):  # invalid UTF-8 inside a string
+        raise MalformedJson("The request body is not valid JSON (UTF-8)") from None
     # JSON can only carry U+0000 escaped, so most bodies skip the search.
     return convert(obj, cls, nul=b"\\u0000" in raw)
 

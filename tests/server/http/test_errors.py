@@ -29,6 +29,9 @@ def _problem(response: httpx.Response, status: int, code: str) -> dict[str, obje
 async def test_unknown_route(client: httpx.AsyncClient) -> None:
     _problem(await client.get("/v1/nothing-here"), 404, "not_found")
     _problem(await client.post("/nope", json={}), 404, "not_found")
+    # A trailing slash is another path, not a redirect.
+    _problem(await client.get("/v1/me/"), 404, "not_found")
+    _problem(await client.post("/v1/auth/login/", json={}), 404, "not_found")
 
 
 async def test_wrong_method(client: httpx.AsyncClient) -> None:
@@ -40,6 +43,11 @@ async def test_wrong_method(client: httpx.AsyncClient) -> None:
 async def test_malformed_json(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/v1/auth/login", content=b'{"tenant": ', headers={"content-type": "application/json"}
+    )
+    _problem(response, 400, "malformed_json")
+    latin1 = '{"tenant": "é", "email": "a@b.c", "password": "x"}'.encode("latin-1")
+    response = await client.post(
+        "/v1/auth/login", content=latin1, headers={"content-type": "application/json"}
     )
     _problem(response, 400, "malformed_json")
 
