@@ -237,7 +237,10 @@ async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
         rt.db,
         ctx,
         key=key,
-        fingerprint=idempotency.fingerprint(spec.method, request.url.path, raw),
+        # The decoded body, so key order and whitespace do not make another body.
+        fingerprint=idempotency.fingerprint(
+            spec.method, request.url.path, raw if body is None else encoder.encode(body)
+        ),
         work=lambda tx: spec.handler(call, tx),
         render=lambda result: _encode(spec, result),
     )

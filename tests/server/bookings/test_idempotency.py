@@ -1,5 +1,6 @@
 import asyncio
 import contextlib
+import json
 
 import httpx
 
@@ -20,6 +21,13 @@ async def test_replay_and_reuse(client: httpx.AsyncClient) -> None:
     assert first.status_code == again.status_code == 201
     assert first.content == again.content
     assert await _bookings(client, w.viewer) == [first.json()["id"]]
+    # The same JSON written differently (key order, spacing) is the same body.
+    reordered = json.dumps(dict(reversed(body.items())), indent=2).encode()
+    same = await client.post(
+        "/v1/bookings", content=reordered, headers={**headers, "content-type": "application/json"}
+    )
+    assert same.status_code == 201
+    assert same.content == first.content
     other = await client.post("/v1/bookings", json={**body, "end": at("10:00")}, headers=headers)
     assert other.status_code == 422
     assert other.json()["code"] == "idempotency_key_reused"
