@@ -42,11 +42,38 @@ def _direct_protocol(ws: Any) -> WebSocketsSansIOProtocol | None:
     return None
 
 
+class _Written:
+    """The queue of a socket whose packets are written: always empty, nothing to join.
+
+    An ``asyncio.Queue`` is four deques (~2.5 KB); after the websocket opens only
+    ``close`` still looks at it (``join``).
+    """
+
+    def empty(self) -> bool:
+        return True
+
+    def qsize(self) -> int:
+        return 0
+
+    def get_nowait(self) -> None:
+        raise asyncio.QueueEmpty
+
+    def put_nowait(self, item: Any) -> None:
+        raise RuntimeError("the socket writes its packets; nothing is queued")
+
+    async def join(self) -> None:
+        return None
+
+
+_WRITTEN = _Written()
+
+
 class FastSocket(AsyncSocket):  # type: ignore[misc]
     """An Engine.IO socket; ``FastEngine`` turns each new socket into one."""
 
     connected: bool
     last_ping: float | None
+    queue: Any
     # Class defaults: sockets become FastSockets by ``__class__`` after ``__init__`` ran.
     _ws: Any = None
     _proto: WebSocketsSansIOProtocol | None = None
@@ -128,6 +155,12 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
             self._ping_timer = None
         await super().close(wait=wait, abort=abort, reason=reason)
 
+    async def _upgrade_websocket(self, environ: dict[str, Any]) -> Any:
+        # The request body wrapper is an instance of a class engineio defines per request
+        # (~2.5 KB); a websocket never reads it, and the environ lives as long as it.
+        environ.pop("wsgi.input", None)
+        return await super()._upgrade_websocket(environ)
+
     async def _websocket_handler(self, ws: Any) -> None:
         """engineio's handler, without the writer task and the task per receive."""
         if self.connected:
@@ -189,6 +222,7 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
             self.queue.task_done()
             if pkt is not None:
                 queued.append(pkt.encode())
+        self.queue = _WRITTEN
         self._ws = ws
         self._proto = _direct_protocol(ws)
         for text in queued:
