@@ -78,7 +78,7 @@ async def prepare(
 
 
 def sample_payloads() -> tuple[str, str]:
-    """A booking as the API renders it, and its creation diff: the JSON record_change stores."""
+    """A booking as the API renders it, and its creation diff: the JSON insert_booking stores."""
     booking = {
         "id": "0b5f3c56-7a55-4d41-9a1e-3f1f7d0e6a11",
         "number": 1234,

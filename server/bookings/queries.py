@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -47,8 +49,13 @@ async def insert_booking(
     end: datetime,
     status: str,
     budget_hours: Decimal | None,
+    after: dict[str, Any],
+    diff: dict[str, list[Any]],
 ) -> asyncpg.Record | None:
-    """None when the booking would take the project past ``budget_hours``."""
+    """Insert with the next number and record ``booking.created`` (audit, event, seq,
+    NOTIFY) in one statement: the tenant's counter row is locked only from here to commit.
+    ``after``/``diff`` are the event's JSON but for the number, filled in by the statement.
+    None when the booking would take the project past ``budget_hours``."""
     return await tx.fetchrow(
         QUERIES["insert_booking"],
         tx.tenant_id,
@@ -62,6 +69,11 @@ async def insert_booking(
         end,
         status,
         budget_hours,
+        uuid.uuid4(),
+        tx.ctx.user_id,
+        tx.ctx.request_id,
+        after,
+        diff,
     )
 
 

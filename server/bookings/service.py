@@ -1,12 +1,14 @@
 """Bookings: create, edit, read and every status transition.
 
 The create transaction is, in order (statements on the wire, including the tenant's
-``set_config``): set_config; ``booking_context`` (advisory lock on the resource, resource,
-project and workflow settings in one SELECT); ``lock_booking_project`` only when the
-project has a budget; ``insert_booking`` (next number, budget check and INSERT in one
-statement; the exclusion constraint is the guard); timers only when the tenant set a
-workflow clock; ``record_change`` (audit, event, seq, NOTIFY). So 4 statements, 5 with a
-budget, plus 1-2 when clocks are set; ``Idempotency-Key`` adds 3 (expire, claim, store).
+``set_config``): set_config; ``booking_context`` (the resource's advisory lock and the
+overlap pre-check, resource, project and workflow settings in one SELECT; a loser of a
+race stops here with 409); ``lock_booking_project`` only when the project has a budget;
+``insert_booking`` (next number and seq from the tenant's counter row, budget check,
+INSERT, audit, event and NOTIFY in one statement, so the counter row is locked only from
+there to commit; the exclusion constraint is the guard); timers only when the tenant set a
+workflow clock. So 3 statements, 4 with a budget, plus 1 when clocks are set;
+``Idempotency-Key`` adds 3 (expire, claim, store).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from server.bookings.schemas import (
     ConflictOut,
 )
 from server.db import Tx
-from server.events.service import record
+from server.events.service import diff, record
 from server.pagination import decode_key, page
 from server.workflow.timers import TimerSettings, schedule_timers
 
@@ -165,10 +167,25 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
         excluding=None,
     )  # fmt: skip
     assert tx.ctx.user_id is not None
+    booking_id = uuid.uuid4()
+    # The event's JSON as the row will read (created_at is the transaction's now()), but
+    # for the number, which the statement takes last.
+    now = context["now"]
+    planned = msgspec.to_builtins(
+        booking_out(
+            {
+                "id": booking_id, "number": 0, "resource_id": body.resource_id,
+                "project_id": body.project_id, "requester_id": tx.ctx.user_id,
+                "title": body.title, "note": body.note, "start": start, "end": end,
+                "status": status, "version": 1, "created_at": now, "updated_at": now,
+                "escalated_at": None,
+            }
+        )
+    )  # fmt: skip
     try:
         row = await queries.insert_booking(
             tx,
-            booking_id=uuid.uuid4(),
+            booking_id=booking_id,
             resource_id=body.resource_id,
             requester_id=tx.ctx.user_id,
             project_id=body.project_id,
@@ -178,6 +195,8 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
             end=end,
             status=status,
             budget_hours=budget,
+            after=planned,
+            diff=diff(None, planned),
         )
     except errors.BookingConflict as err:
         _on_conflict(err, resource_id=body.resource_id, start=start, end=end, excluding=None)
@@ -187,10 +206,6 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
         raise await _budget_exceeded(tx, body.project_id, budget, _hours(start, end), None)
     after = booking_out(row)
     await schedule_timers(tx, None, after, settings=TimerSettings.from_row(context))
-    await record(
-        tx, type="booking.created", entity_type="booking", entity_id=after.id, before=None,
-        after=after,
-    )  # fmt: skip
     return after
 
 

@@ -138,7 +138,7 @@ async def test_precheck_sees_what_the_lock_holder_committed_while_it_waited(
         row = await queries.insert_booking(
             tx, booking_id=uuid4(), resource_id=resource, requester_id=ctx.user_id or uuid4(),
             project_id=None, title="", note="", start=start, end=end, status="confirmed",
-            budget_hours=None,
+            budget_hours=None, after={}, diff={},
         )  # fmt: skip
         assert row is not None
         task = asyncio.create_task(second())

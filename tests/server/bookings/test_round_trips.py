@@ -8,24 +8,25 @@ from tests.server.bookings.common import at, world
 from tests.server.bookings.conftest import Counter
 
 
-async def test_create_costs_three_statements_plus_set_config(
+async def test_create_costs_two_statements_plus_set_config(
     client: httpx.AsyncClient, statements: Counter
 ) -> None:
     w = await world(client)
     statements.reset()
     await w.book(at("08:00"), at("09:00"))
-    # booking_context (advisory lock + reads), insert_booking (number + insert), record_change
-    assert statements.count == 3, statements.statements
+    # booking_context (advisory lock, overlap pre-check, reads), insert_booking (number, insert,
+    # audit, seq, event and NOTIFY in one statement)
+    assert statements.count == 2, statements.statements
     project = await client.post(
         "/v1/projects", json={"name": "P", "budget_hours": 5}, headers=w.admin
     )
     statements.reset()
     await w.book(at("09:00"), at("10:00"), project_id=project.json()["id"])
-    assert statements.count == 4, statements.statements  # + the project row lock
+    assert statements.count == 3, statements.statements  # + the project row lock
     await w.settings(expire_after="PT1H", remind_before="PT1H")
     statements.reset()
     await w.book(at("10:00"), at("11:00"))
-    assert statements.count == 4, statements.statements  # + one insert of its timers
+    assert statements.count == 3, statements.statements  # + one insert of its timers
     await w.settings(expire_after=None, remind_before=None)
     statements.reset()
     response = await client.post(
@@ -34,7 +35,7 @@ async def test_create_costs_three_statements_plus_set_config(
         headers={**w.manager, "Idempotency-Key": "k1"},
     )
     assert response.status_code == 201
-    assert statements.count == 6, statements.statements  # + expire, claim and store the key
+    assert statements.count == 5, statements.statements  # + expire, claim and store the key
 
 
 async def test_list_endpoints_cost_the_same_at_1_and_100_rows(
