@@ -66,6 +66,9 @@ class _Written:
 
 
 _WRITTEN = _Written()
+_ENVIRON_KEPT = frozenset(
+    ("asgi.receive", "asgi.send", "asgi.scope", "REQUEST_METHOD", "PATH_INFO", "QUERY_STRING")
+)
 
 
 class FastSocket(AsyncSocket):  # type: ignore[misc]
@@ -80,6 +83,7 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
     _backlog: deque[str] | None = None
     _drainer: asyncio.Task[None] | None = None
     _ping_timer: asyncio.TimerHandle | None = None
+    _closer: asyncio.Future[None] | None = None
 
     @property
     def on_websocket(self) -> bool:
@@ -153,12 +157,31 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
         if self._ping_timer is not None:
             self._ping_timer.cancel()
             self._ping_timer = None
+        was_open = not self.closing and not self.closed
         await super().close(wait=wait, abort=abort, reason=reason)
+        if was_open and not abort and self._ws is not None:
+            # engineio leaves closing the websocket to the client after the CLOSE
+            # packet, but a client that stopped answering pings never will; the reader
+            # waits without a timer of its own, so close it here.
+            self._closer = asyncio.ensure_future(self._close_websocket())
+
+    async def _close_websocket(self) -> None:
+        await self._flushed()
+        await self._ws.close()
+
+    async def _flushed(self) -> None:
+        drainer = self._drainer
+        if drainer is not None and not drainer.done():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(drainer, self.server.ping_timeout)
 
     async def _upgrade_websocket(self, environ: dict[str, Any]) -> Any:
-        # The request body wrapper is an instance of a class engineio defines per request
-        # (~2.5 KB); a websocket never reads it, and the environ lives as long as it.
-        environ.pop("wsgi.input", None)
+        # The environ lives as long as the websocket (python-socketio keeps it, and the
+        # request's coroutines hold it). Its body wrapper is an instance of a class
+        # engineio defines per request (~2.5 KB) and its HTTP_* copies of the headers
+        # another ~2 KB; the headers stay in ``asgi.scope``.
+        for key in [k for k in environ if k not in _ENVIRON_KEPT]:
+            del environ[key]
         return await super()._upgrade_websocket(environ)
 
     async def _websocket_handler(self, ws: Any) -> None:
@@ -171,11 +194,11 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
             self.upgraded = True
         self._open(ws)
         limit = self.server.max_http_buffer_size
-        timeout = self.server.ping_interval + self.server.ping_timeout
         while True:
+            # No timer per read: a peer that stops answering Engine.IO pings is closed
+            # by the ping check (``close``), which ends this wait.
             try:
-                async with asyncio.timeout(timeout):
-                    data = await ws.wait()
+                data = await ws.wait()
                 if data and len(data) > limit:
                     break  # too large: engineio closes the connection too
             except (asyncio.CancelledError, Exception):
@@ -224,15 +247,16 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
                 queued.append(pkt.encode())
         self.queue = _WRITTEN
         self._ws = ws
-        self._proto = _direct_protocol(ws)
+        self._proto = proto = _direct_protocol(ws)
+        if proto is not None and proto.handshake_complete:
+            # uvicorn keeps the handshake's request and response (~2.5 KB of headers)
+            # for the connection's life; after the handshake nothing reads them.
+            del proto.request, proto.response
         for text in queued:
             self.write(text)
 
     async def _shut(self, ws: Any) -> None:
-        drainer = self._drainer
-        if drainer is not None and not drainer.done():
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(drainer, self.server.ping_timeout)
+        await self._flushed()
         await ws.close()
         await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
 

@@ -1,15 +1,18 @@
 import asyncio
+import json
+import time
 import uuid
 from typing import Any
 
 import pytest
+import websockets
 
 from realtime.fanout import FanoutManager
 from realtime.sessions import tenant_room
 from realtime.transport import FastSocket
 from server.db import Database
 from tests.factories import signup
-from tests.realtime.conftest import Client, LiveServer, connect, record_changes
+from tests.realtime.conftest import Client, LiveServer, connect, eventually, record_changes
 
 
 def _manager(live: LiveServer) -> FanoutManager:
@@ -95,3 +98,26 @@ async def test_a_room_without_local_sockets_costs_no_encoding(
     await manager._handle_emit(message)
     await manager.emit("heartbeat", {"seq": 1}, namespace="/", room=room, ignore_queue=True)
     assert built == []
+
+
+async def test_a_websocket_that_stopped_answering_pings_is_closed_by_the_server(
+    live: LiveServer,
+) -> None:
+    tenant = await signup(live.http)
+    url = live.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+    async with websockets.connect(url) as raw:  # a client that never closes on its own
+        assert str(await raw.recv()).startswith("0{")
+        await raw.send("40" + json.dumps({"token": tenant.token}))
+        connected = str(await raw.recv())
+        assert connected.startswith("40{"), connected
+        sid = json.loads(connected[2:])["sid"]
+        sio = live.app.realtime.sio
+        sock = sio.eio.sockets[sio.manager.eio_sid_from_sid(sid, "/")]
+        assert isinstance(sock, FastSocket)
+        sock.last_ping = time.time() - 3600  # a ping went unanswered long ago
+        assert not await sock.check_ping_timeout()
+        with pytest.raises(websockets.ConnectionClosed):
+            async with asyncio.timeout(5):
+                while True:
+                    await raw.recv()
+    await eventually(lambda: sid not in live.app.realtime.sessions.sids())
