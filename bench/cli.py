@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from bench.listeners import raise_fd_limit
+from bench.listeners import CLIENTS, raise_fd_limit
 from bench.report import Result, table, write_json
 from bench.runner import Plan, run
 from bench.scenarios import SCENARIOS
@@ -60,6 +60,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         tenants=int(pick("tenants")),
         resources=int(pick("resources")),
         listeners=int(pick("listeners")),
+        listener_client=args.listener_client,
         rate=args.rate,
         hot_slots=args.hot_slots,
         bookings_per_resource=args.bookings_per_resource,
@@ -183,6 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--duration", type=float)
     run_cmd.add_argument("--transport", choices=["http", "socket"], default="http")
     run_cmd.add_argument("--listeners", type=int, help="sockets per tenant")
+    run_cmd.add_argument(
+        "--listener-client",
+        choices=CLIENTS,
+        default="raw",
+        help="listening sockets: a bare websocket client (cheap) or python-socketio's",
+    )
     run_cmd.add_argument("--tenants", type=int)
     run_cmd.add_argument("--resources", type=int, help="per tenant")
     run_cmd.add_argument("--rate", type=float, default=10.0, help="fanout: writes per second")

@@ -18,7 +18,7 @@ from bench.fixtures import Tenant, event_head, make_tenants, run_tag
 from bench.listeners import Listeners
 from bench.report import Result, operations, progress_line
 from bench.scenarios import SCENARIOS, World
-from bench.stack import rss_kb
+from bench.stack import cpu_seconds, rss_kb
 from bench.stats import Recorder
 from bench.verify import verify
 
@@ -35,6 +35,7 @@ class Plan:
     tenants: int = 8
     resources: int = 50
     listeners: int = 0  # per tenant
+    listener_client: str = "raw"  # bench.listeners.CLIENTS
     rate: float = 10.0
     hot_slots: int = 1
     bookings_per_resource: int = 25
@@ -61,13 +62,13 @@ async def run(
                 for t in tenants
                 for j in range(plan.listeners)
             ]
-            listeners = Listeners(jobs)
+            listeners = Listeners(jobs, client=plan.listener_client)
             started = time.monotonic()
             error = await listeners.start()
             log(
                 f"listeners: {listeners.connected}/{len(jobs)} sockets connected in"
                 f" {time.monotonic() - started:.1f} s by {listeners.processes} processes"
-                + (f"; first error {error}" if error else "")
+                f" ({plan.listener_client} clients)" + (f"; first error {error}" if error else "")
             )
         extra: dict[str, float] = {}
         if plan.scenario == "idle" and pids and listeners is not None:
@@ -79,6 +80,7 @@ async def run(
             extra["server_rss_after_kb"] = sum(rss_after)
             extra["server_kb_per_idle_socket"] = round(grown / sockets, 2) if sockets else 0.0
         heads_before = await _heads(sessions[0], urls[0], tenants)
+        cpu_before = sum(cpu_seconds(pid) for pid in pids)
         recorder = Recorder()
         world = World(
             clients=plan.clients,
@@ -102,6 +104,11 @@ async def run(
                 str(t.id): (heads_before[str(t.id)], heads_after[str(t.id)]) for t in tenants
             }
             events = await listeners.finish(windows, EVENT_DRAIN)
+            if pids and events.received:
+                # Everything the serve processes did meanwhile (HTTP and relay too).
+                cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+                extra["server_cpu_seconds"] = round(cpu, 2)
+                extra["server_cpu_us_per_delivery"] = round(cpu / events.received * 1e6, 1)
         # After the scenario: its events would queue in the relay ahead of the scenario's.
         result_pg = None
         if plan.with_pgbench:
