@@ -7,16 +7,10 @@ RETURNING id, name, code, budget_hours, 0::numeric AS booked_hours, created_at, 
 
 -- get_project --
 -- One project with the hours of its pending, confirmed and completed bookings.
-SELECT p.id, p.name, p.code, p.budget_hours, h.booked_hours, p.created_at, p.updated_at,
-    p.deactivated_at, p.deactivated_by, p.deactivation_reason
+SELECT p.id, p.name, p.code, p.budget_hours,
+    project_booked_hours(p.tenant_id, p.id) AS booked_hours,
+    p.created_at, p.updated_at, p.deactivated_at, p.deactivated_by, p.deactivation_reason
 FROM projects p
-CROSS JOIN LATERAL (
-    SELECT coalesce(sum(extract(epoch FROM upper(b.period) - lower(b.period))), 0) / 3600
-        AS booked_hours
-    FROM bookings b
-    WHERE b.tenant_id = p.tenant_id AND b.project_id = p.id
-      AND b.status IN ('pending', 'confirmed', 'completed')
-) h
 WHERE p.tenant_id = $1 AND p.id = $2;
 
 -- lock_project --
@@ -32,16 +26,10 @@ WITH p AS (
     RETURNING tenant_id, id, name, code, budget_hours, created_at, updated_at,
         deactivated_at, deactivated_by, deactivation_reason
 )
-SELECT p.id, p.name, p.code, p.budget_hours, h.booked_hours, p.created_at, p.updated_at,
-    p.deactivated_at, p.deactivated_by, p.deactivation_reason
-FROM p
-CROSS JOIN LATERAL (
-    SELECT coalesce(sum(extract(epoch FROM upper(b.period) - lower(b.period))), 0) / 3600
-        AS booked_hours
-    FROM bookings b
-    WHERE b.tenant_id = p.tenant_id AND b.project_id = p.id
-      AND b.status IN ('pending', 'confirmed', 'completed')
-) h;
+SELECT p.id, p.name, p.code, p.budget_hours,
+    project_booked_hours(p.tenant_id, p.id) AS booked_hours,
+    p.created_at, p.updated_at, p.deactivated_at, p.deactivated_by, p.deactivation_reason
+FROM p;
 
 -- deactivate_project --
 -- Soft-delete a project: it stays for history but takes no new bookings.
@@ -52,29 +40,17 @@ WITH p AS (
     RETURNING tenant_id, id, name, code, budget_hours, created_at, updated_at,
         deactivated_at, deactivated_by, deactivation_reason
 )
-SELECT p.id, p.name, p.code, p.budget_hours, h.booked_hours, p.created_at, p.updated_at,
-    p.deactivated_at, p.deactivated_by, p.deactivation_reason
-FROM p
-CROSS JOIN LATERAL (
-    SELECT coalesce(sum(extract(epoch FROM upper(b.period) - lower(b.period))), 0) / 3600
-        AS booked_hours
-    FROM bookings b
-    WHERE b.tenant_id = p.tenant_id AND b.project_id = p.id
-      AND b.status IN ('pending', 'confirmed', 'completed')
-) h;
+SELECT p.id, p.name, p.code, p.budget_hours,
+    project_booked_hours(p.tenant_id, p.id) AS booked_hours,
+    p.created_at, p.updated_at, p.deactivated_at, p.deactivated_by, p.deactivation_reason
+FROM p;
 
 -- list_projects --
 -- A page of projects by (name, id) with booked hours, optionally only active ones.
-SELECT p.id, p.name, p.code, p.budget_hours, h.booked_hours, p.created_at, p.updated_at,
-    p.deactivated_at, p.deactivated_by, p.deactivation_reason
+SELECT p.id, p.name, p.code, p.budget_hours,
+    project_booked_hours(p.tenant_id, p.id) AS booked_hours,
+    p.created_at, p.updated_at, p.deactivated_at, p.deactivated_by, p.deactivation_reason
 FROM projects p
-CROSS JOIN LATERAL (
-    SELECT coalesce(sum(extract(epoch FROM upper(b.period) - lower(b.period))), 0) / 3600
-        AS booked_hours
-    FROM bookings b
-    WHERE b.tenant_id = p.tenant_id AND b.project_id = p.id
-      AND b.status IN ('pending', 'confirmed', 'completed')
-) h
 WHERE p.tenant_id = $1
   AND ($2::boolean IS NULL OR (p.deactivated_at IS NULL) = $2)
   AND ($3::text IS NULL OR (p.name, p.id) > ($3, $4::uuid))
