@@ -32,12 +32,10 @@ log = logging.getLogger(__name__)
 SOCKETIO_PATH = "socket.io"
 
 
-def cors_origins(value: str) -> str | list[str]:
-    """``*`` or a comma-separated list, as ``BOOKING_CORS_ORIGINS`` is written."""
-    value = value.strip()
-    if value == "*":
-        return "*"
-    return [origin.strip() for origin in value.split(",") if origin.strip()]
+def cors_origins(settings: Settings) -> str | list[str]:
+    """``*`` or the list of ``BOOKING_CORS_ORIGINS``, as python-socketio takes them."""
+    origins = settings.cors_origin_list()
+    return "*" if "*" in origins else origins
 
 
 def pubsub_channel(settings: Settings) -> str:
@@ -51,7 +49,7 @@ def build_server(settings: Settings) -> socketio.AsyncServer:
     return FastServer(
         async_mode="asgi",
         client_manager=manager,
-        cors_allowed_origins=cors_origins(settings.cors_origins),
+        cors_allowed_origins=cors_origins(settings),
         max_http_buffer_size=settings.socket_max_message_bytes,
         http_compression=settings.socket_compression,
         transports=["polling", "websocket"],

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from realtime.bookings import ServiceBookingRpc
@@ -38,6 +39,14 @@ from server.workflow import queue
 from server.workflow.routes import api as workflow_api
 
 log = logging.getLogger(__name__)
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "If-Match",
+    "X-Request-ID",
+    "X-Platform-Token",
+]
 
 
 def build_api() -> Api:
@@ -98,7 +107,18 @@ def create_app(settings: Settings) -> ASGIApp:
 
     app = Starlette(
         routes=api.starlette_routes(lambda: state["rt"]),
-        middleware=[Middleware(RequestContext)],
+        middleware=[
+            Middleware(RequestContext),
+            # Browsers on other origins (dashboards) may call the API: bearer tokens, no cookies.
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origin_list(),
+                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                allow_headers=CORS_REQUEST_HEADERS,
+                expose_headers=["X-Request-ID", "Retry-After", "ETag"],
+                max_age=600,
+            ),
+        ],
         exception_handlers=HANDLERS,
         lifespan=lifespan,
     )

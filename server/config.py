@@ -59,6 +59,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise ConfigError(f"{PREFIX}REDIS_URL is required (e.g. redis://127.0.0.1:6379/0)")
         return self.redis_url
 
+    def cors_origin_list(self) -> list[str]:
+        """``["*"]`` or the comma-separated origins of ``BOOKING_CORS_ORIGINS``."""
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
     def require_jwt_secret(self) -> str:
         if not self.jwt_secret:
             raise ConfigError(f"{PREFIX}JWT_SECRET is required (at least 32 characters)")
