@@ -259,7 +259,12 @@ def _render(spec: RouteSpec, result: Any) -> Response:
     status, payload = _encode(spec, result)
     if status == 204:
         return Response(status_code=204)
-    return Response(payload, status_code=status, media_type=spec.content_type)
+    headers = None
+    version = getattr(result, "version", None)
+    if isinstance(version, int):
+        # What If-Match compares against: an entity with a version answers with its ETag.
+        headers = {"ETag": f'"{version}"'}
+    return Response(payload, status_code=status, media_type=spec.content_type, headers=headers)
 
 
 def raw_response(status: int, payload: bytes) -> Response:

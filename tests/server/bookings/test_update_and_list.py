@@ -124,3 +124,19 @@ async def test_list_filters_order_and_pages(client: httpx.AsyncClient) -> None:
             break
         cursor = f"&cursor={page['next_cursor']}"
     assert seen == [1, 2, 3, 4, 5, 6, 7, 8]
+
+
+async def test_booking_responses_carry_the_version_as_etag(client: httpx.AsyncClient) -> None:
+    w = await world(client)
+    created = await w.book(at("08:00"), at("09:00"), headers=w.member)
+    assert created.headers["etag"] == '"1"'
+    url = f"/v1/bookings/{created.json()['id']}"
+    read = await client.get(url, headers=w.member)
+    assert read.headers["etag"] == '"1"'
+    edited = await client.patch(
+        url, json={"note": "n"}, headers={**w.member, "If-Match": read.headers["etag"]}
+    )
+    assert edited.status_code == 200
+    assert edited.headers["etag"] == '"2"'
+    cancelled = await client.post(f"{url}/cancel", headers=w.member)
+    assert cancelled.headers["etag"] == '"3"'
