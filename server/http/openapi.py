@@ -153,6 +153,10 @@ def build_document(api: Api, *, title: str = "Booking API", version: str = "1") 
                     "description": "Seconds to wait before trying again",
                     "schema": {"type": "integer", "minimum": 0},
                 },
+                "ETag": {
+                    "description": 'The entity\'s version, quoted (`"3"`): send it as If-Match',
+                    "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+                },
             },
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
@@ -286,6 +290,13 @@ def _header_parameters(spec: RouteSpec, *, if_match: bool) -> list[dict[str, Any
     return headers
 
 
+def _has_version(cls: Any) -> bool:
+    """Responses of an entity with an integer ``version`` carry it as ETag (see api.py)."""
+    if not (isinstance(cls, type) and issubclass(cls, msgspec.Struct)):
+        return False
+    return any(f.name == "version" and f.type is int for f in msgspec.structs.fields(cls))
+
+
 def _success(spec: RouteSpec, by_type: dict[Any, dict[str, Any]]) -> dict[str, Any]:
     response: dict[str, Any] = {
         "description": spec.summary,
@@ -295,6 +306,8 @@ def _success(spec: RouteSpec, by_type: dict[Any, dict[str, Any]]) -> dict[str, A
         return response
     if spec.response is not None:
         schema: dict[str, Any] = by_type[spec.response]
+        if _has_version(spec.response):
+            response["headers"]["ETag"] = {"$ref": "#/components/headers/ETag"}
     elif spec.content_type.startswith("application/json"):
         schema = {}
     else:

@@ -181,3 +181,11 @@ async def test_readyz_503_is_the_readiness_object_not_a_problem(client: httpx.As
     assert unready["application/json"]["schema"] == {"$ref": "#/components/schemas/Readiness"}
     assert answers["200"]["content"]["application/json"] == unready["application/json"]
     validate(downgrade(doc))
+
+
+async def test_booking_responses_declare_their_etag(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    get = paths["/v1/bookings/{booking_id}"]["get"]["responses"]["200"]
+    assert get["headers"]["ETag"] == {"$ref": "#/components/headers/ETag"}
+    listed = paths["/v1/bookings"]["get"]["responses"]["200"]
+    assert "ETag" not in listed["headers"]
