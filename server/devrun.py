@@ -89,6 +89,8 @@ def _run_together(commands: list[list[str]], env: Mapping[str, str]) -> int:
 
 
 def run_dev(data_dir: Path, host: str, port: int) -> int:
+    # A shell's background job starts with SIGINT ignored; `kill -INT` should still stop us.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with resolve_services(data_dir, os.environ) as services:
         env = dict(os.environ)
         env["BOOKING_DATABASE_URL"] = services.database_url
