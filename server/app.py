@@ -16,6 +16,7 @@ from realtime.bookings import ServiceBookingRpc
 from realtime.hub import Realtime
 from server import migrations
 from server.audit.routes import api as audit_api
+from server.auth.revocation import Revocations
 from server.auth.routes import api as auth_api
 from server.availability.routes import api as availability_api
 from server.bookings.routes import api as bookings_api
@@ -94,7 +95,13 @@ def create_app(settings: Settings) -> ASGIApp:
         jobs = queue.pool(redis_url)
         db.enqueuer = queue.enqueuer(jobs)
         redis = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2)
-        rt = Runtime(settings=settings, db=db, redis=redis, limits=Limiter(settings, redis_url))
+        rt = Runtime(
+            settings=settings,
+            db=db,
+            redis=redis,
+            limits=Limiter(settings, redis_url),
+            revocations=Revocations(redis, settings.access_token_ttl),
+        )
         state["rt"] = rt
         await realtime.start(db, rpc=ServiceBookingRpc(db, rt.limits.check_write))
         try:

@@ -65,6 +65,7 @@ class Tx:
     conn: asyncpg.Connection
     ctx: Context
     jobs: list[Job] = field(default_factory=list)
+    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def tenant_id(self) -> UUID:
@@ -224,6 +225,11 @@ class Database:
             except Exception:
                 # Timers live in PostgreSQL; the sweeper fires whatever this missed.
                 log.warning("enqueue after commit failed; the sweeper will catch up", exc_info=True)
+        for hook in tx.after_commit:
+            try:
+                await hook()
+            except Exception:
+                log.warning("an after-commit hook failed", exc_info=True)
         return result
 
     async def read(

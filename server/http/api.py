@@ -146,12 +146,13 @@ def _endpoint(
     return endpoint
 
 
-def authenticate(rt: Runtime, request: Request) -> Context:
+async def authenticate(rt: Runtime, request: Request) -> Context:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise errors.Unauthorized("A bearer access token is required")
     claims = decode_access_token(rt.settings, token.strip())
+    await rt.revocations.check(claims)
     return Context(
         tenant_id=claims.tid,
         user_id=claims.sub,
@@ -212,7 +213,7 @@ def _list_fields(cls: type[Any]) -> frozenset[str]:
 async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
     ctx = None
     if spec.role is not None:
-        ctx = authenticate(rt, request)
+        ctx = await authenticate(rt, request)
         if not role_at_least(ctx.role, spec.role):
             raise errors.Forbidden(f"This needs the {spec.role} role or above")
     params = _params(spec, request)

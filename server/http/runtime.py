@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from server.auth.revocation import Revocations
 from server.config import Settings
 from server.db import Database
 from server.http.ratelimit import Limiter
@@ -17,3 +18,4 @@ class Runtime:
     db: Database
     redis: Redis
     limits: Limiter
+    revocations: Revocations

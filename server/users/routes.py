@@ -55,7 +55,12 @@ async def get_user(call: Call) -> UserOut:
     errors=(409,),
 )
 async def update_user(call: Call, tx: Tx) -> UserOut:
-    return await service.update_user(tx, call.params["id"], call.body)
+    user_id = call.params["id"]
+    body: UserUpdate = call.body
+    if body.role is not None:
+        # Tokens carry the role: the old ones must not keep the old rights.
+        tx.after_commit.append(lambda: call.rt.revocations.revoke(tx.tenant_id, user_id))
+    return await service.update_user(tx, user_id, body)
 
 
 @api.route(
@@ -69,4 +74,6 @@ async def update_user(call: Call, tx: Tx) -> UserOut:
     errors=(409,),
 )
 async def deactivate_user(call: Call, tx: Tx) -> UserOut:
-    return await service.deactivate_user(tx, call.params["id"], call.body)
+    user_id = call.params["id"]
+    tx.after_commit.append(lambda: call.rt.revocations.revoke(tx.tenant_id, user_id))
+    return await service.deactivate_user(tx, user_id, call.body)
