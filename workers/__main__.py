@@ -76,11 +76,24 @@ async def supervise(settings: Settings) -> None:
     log.info("worker stopped")
 
 
+class QuietCrons(logging.Filter):
+    """Drop arq's per-run lines of the every-few-seconds sweep and its health beat; the
+    sweep logs itself when it did something, so only idle noise goes."""
+
+    NOISE = ("→ sweep()", "← sweep ●", "recording health")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO:
+            return True
+        message = record.getMessage()
+        return not any(part in message for part in self.NOISE)
+
+
 def main() -> None:
-    logging.basicConfig(
-        level=os.environ.get("BOOKING_LOG_LEVEL", "info").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = os.environ.get("BOOKING_LOG_LEVEL", "info").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level != "DEBUG":
+        logging.getLogger("arq.worker").addFilter(QuietCrons())
     try:
         settings = load_settings(os.environ)
         settings.require_database_url()
