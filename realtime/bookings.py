@@ -15,7 +15,7 @@ import msgspec
 from realtime.schemas import TransitionIn
 from server import errors
 from server.auth.tokens import role_at_least
-from server.bookings import service
+from server.bookings import service, transitions
 from server.bookings.schemas import AssignBody, BookingCreate, TransitionBody
 from server.db import Context, Database
 from server.schemas import convert
@@ -73,6 +73,8 @@ class ServiceBookingRpc:
         await self.check_write(ctx)
         booking = await self.db.run(
             ctx,
-            lambda tx: service.act(tx, booking_id, action, reason=reason, resource_id=resource_id),
+            lambda tx: transitions.act(
+                tx, booking_id, action, reason=reason, resource_id=resource_id
+            ),
         )
         return _plain(booking)

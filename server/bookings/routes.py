@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from server.bookings import service
+from server.bookings import service, transitions
 from server.bookings.rules import parse_if_match
 from server.bookings.schemas import (
     AssignBody,
@@ -89,7 +89,7 @@ def _transition(action: str, role: str, summary: str) -> Handler:
     )
     async def handler(call: Call, tx: Tx) -> BookingOut:
         body: TransitionBody = call.body
-        return await service.act(tx, call.params["booking_id"], action, reason=body.reason)
+        return await transitions.act(tx, call.params["booking_id"], action, reason=body.reason)
 
     return handler
 
@@ -112,6 +112,6 @@ _transition("complete", "manager", "Complete a confirmed booking")
 )
 async def assign_booking(call: Call, tx: Tx) -> BookingOut:
     body: AssignBody = call.body
-    return await service.act(
+    return await transitions.act(
         tx, call.params["booking_id"], "assign", reason=body.reason, resource_id=body.resource_id
     )

@@ -1,4 +1,4 @@
-"""Bookings: create, edit, read and every status transition.
+"""Bookings: create, edit and read (status transitions are in ``transitions``).
 
 The create transaction is, in order (statements on the wire, including the tenant's
 ``set_config``): set_config; ``booking_context`` (the resource's advisory lock and the
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -81,7 +80,7 @@ def _conflict_bodies(found: list[ConflictOut]) -> list[Any]:
     ]
 
 
-async def _check_free(
+async def check_free(
     tx: Tx,
     context: Mapping[str, Any],
     *,
@@ -105,7 +104,7 @@ async def _check_free(
     raise errors.BookingConflict(conflicts=conflicts)
 
 
-def _on_conflict(
+def on_conflict(
     err: errors.AppError, *, resource_id: UUID, start: datetime, end: datetime, excluding: Any
 ) -> None:
     """Fill ``conflicts`` in a fresh transaction once this one has rolled back (the
@@ -162,7 +161,7 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
     budget: Decimal | None = None
     if body.project_id is not None and context["budget_hours"] is not None:
         budget = await queries.lock_project(tx, body.project_id)
-    await _check_free(
+    await check_free(
         tx, context, project_id=body.project_id, budget=budget, start=start, end=end,
         excluding=None,
     )  # fmt: skip
@@ -199,7 +198,7 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
             diff=diff(None, planned),
         )
     except errors.BookingConflict as err:
-        _on_conflict(err, resource_id=body.resource_id, start=start, end=end, excluding=None)
+        on_conflict(err, resource_id=body.resource_id, start=start, end=end, excluding=None)
         raise
     if row is None:
         assert body.project_id is not None and budget is not None
@@ -237,14 +236,14 @@ async def list_bookings(tx: Tx, query: BookingQuery) -> BookingPage:
     return BookingPage(items=items, next_cursor=cursor)
 
 
-async def _locked(tx: Tx, booking_id: UUID) -> tuple[BookingOut, TimerSettings]:
+async def lock_booking(tx: Tx, booking_id: UUID) -> tuple[BookingOut, TimerSettings]:
     row = await queries.lock_booking(tx, booking_id)
     if row is None:
         raise errors.NotFound("No such booking")
     return booking_out(row), TimerSettings.from_row(row)
 
 
-def _check_owner(tx: Tx, booking: BookingOut) -> None:
+def check_owner(tx: Tx, booking: BookingOut) -> None:
     if not is_manager(tx.ctx.role) and booking.requester_id != tx.ctx.user_id:
         raise errors.Forbidden("Members may change only their own bookings")
 
@@ -257,8 +256,8 @@ async def update_booking(
     When a member moves a confirmed booking where approval is required, it goes back to
     pending: the approval was for the old time.
     """
-    before, timers = await _locked(tx, booking_id)
-    _check_owner(tx, before)
+    before, timers = await lock_booking(tx, booking_id)
+    check_owner(tx, before)
     if if_match is not None and if_match != before.version:
         raise errors.PreconditionFailed(
             f"The booking is at version {before.version}", version=before.version
@@ -299,7 +298,7 @@ async def update_booking(
     if project_id is not None and context["budget_hours"] is not None:
         if project_changed or longer:
             budget = await queries.lock_project(tx, project_id)
-    await _check_free(
+    await check_free(
         tx, context, project_id=project_id, budget=budget, start=start, end=end,
         excluding=booking_id,
     )  # fmt: skip
@@ -319,7 +318,7 @@ async def update_booking(
             budget_hours=budget,
         )
     except errors.BookingConflict as err:
-        _on_conflict(err, resource_id=resource_id, start=start, end=end, excluding=booking_id)
+        on_conflict(err, resource_id=resource_id, start=start, end=end, excluding=booking_id)
         raise
     if row is None:
         if project_id is not None and budget is not None:
@@ -332,121 +331,3 @@ async def update_booking(
         after=after,
     )  # fmt: skip
     return after
-
-
-@dataclass(frozen=True, slots=True)
-class Action:
-    """One transition: where it may start, what it sets, and the event it records."""
-
-    allowed: tuple[str, ...]
-    event: str
-    status: str | None = None
-    escalate: bool = False
-    moves: bool = False
-
-
-ACTIONS: dict[str, Action] = {
-    "approve": Action(("pending",), "booking.approved", status="confirmed"),
-    "reject": Action(("pending",), "booking.rejected", status="rejected"),
-    "cancel": Action(("pending", "confirmed"), "booking.cancelled", status="cancelled"),
-    "complete": Action(("confirmed",), "booking.completed", status="completed"),
-    "assign": Action(("pending", "confirmed"), "booking.updated", moves=True),
-    "expire": Action(("pending",), "booking.expired", status="expired"),
-    "escalate": Action(("pending",), "booking.escalated", escalate=True),
-}
-
-
-async def _apply(
-    tx: Tx,
-    before: BookingOut,
-    name: str,
-    timers: TimerSettings,
-    *,
-    reason: str | None,
-    resource_id: UUID | None,
-) -> BookingOut:
-    action = ACTIONS[name]
-    if before.status not in action.allowed or (action.escalate and before.escalated_at):
-        raise errors.InvalidTransition(f"Cannot {name} a {before.status} booking")
-    if action.moves:
-        if resource_id is None:
-            raise errors.ValidationFailed.field("resource_id", "Field is required")
-        context = await queries.booking_context(
-            tx,
-            resource_id=resource_id,
-            project_id=None,
-            start=before.start,
-            end=before.end,
-            excluding=before.id,
-        )
-        assert context is not None
-        check_target(context, project_id=None, resource_changed=resource_id != before.resource_id)
-        await _check_free(
-            tx,
-            context,
-            project_id=None,
-            budget=None,
-            start=before.start,
-            end=before.end,
-            excluding=before.id,
-        )
-    try:
-        row = await queries.transition_booking(
-            tx,
-            before.id,
-            expected_status=before.status,
-            expected_version=before.version,
-            status=action.status,
-            reason=reason,
-            escalate=action.escalate,
-            resource_id=resource_id if action.moves else None,
-        )
-    except errors.BookingConflict as err:
-        assert resource_id is not None
-        _on_conflict(
-            err, resource_id=resource_id, start=before.start, end=before.end, excluding=before.id
-        )
-        raise
-    if row is None:
-        raise errors.Retryable("booking changed under its lock")
-    after = booking_out(row)
-    await schedule_timers(tx, before, after, settings=timers)
-    await record(
-        tx, type=action.event, entity_type="booking", entity_id=after.id, before=before,
-        after=after,
-    )  # fmt: skip
-    return after
-
-
-async def transition(
-    tx: Tx,
-    booking_id: UUID,
-    action: str,
-    *,
-    expected_status: str,
-    expected_version: int,
-    reason: str | None = None,
-    resource_id: UUID | None = None,
-) -> BookingOut:
-    """Apply ``action`` (a key of ``ACTIONS``) if the booking is still at the expected
-    status and version, else 409 ``invalid_transition``; for jobs that saw it earlier."""
-    before, timers = await _locked(tx, booking_id)
-    if (before.status, before.version) != (expected_status, expected_version):
-        raise errors.InvalidTransition(
-            f"The booking is {before.status} at version {before.version} now"
-        )
-    return await _apply(tx, before, action, timers, reason=reason, resource_id=resource_id)
-
-
-async def act(
-    tx: Tx,
-    booking_id: UUID,
-    action: str,
-    *,
-    reason: str | None = None,
-    resource_id: UUID | None = None,
-) -> BookingOut:
-    """A transition asked for by a user: members may cancel only their own bookings."""
-    before, timers = await _locked(tx, booking_id)
-    _check_owner(tx, before)
-    return await _apply(tx, before, action, timers, reason=reason, resource_id=resource_id)

@@ -6,7 +6,7 @@ and version), so they write audit, event and timers exactly like a user's action
 
 from __future__ import annotations
 
-from server.bookings import service as bookings
+from server.bookings import transitions
 from server.bookings.schemas import BookingOut
 from server.db import Tx
 from server.notifications import service as notifications
@@ -49,7 +49,7 @@ async def run(tx: Tx, kind: str, booking: BookingOut) -> BookingOut:
             body=_describe(booking),
         )
         return booking
-    after = await bookings.transition(
+    after = await transitions.transition(
         tx, booking.id, kind, expected_status=booking.status, expected_version=booking.version
     )
     if kind == "escalate":

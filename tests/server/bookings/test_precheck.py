@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from server.bookings import queries, service
+from server.bookings import queries, service, transitions
 from server.db import Context, Database
 from tests.server.bookings.common import World, at, world
 from tests.server.bookings.conftest import Counter
@@ -26,7 +26,8 @@ async def _without_precheck(monkeypatch: pytest.MonkeyPatch) -> None:
     async def allow(*_args: Any, **_kwargs: Any) -> None:
         return None
 
-    monkeypatch.setattr(service, "_check_free", allow)
+    monkeypatch.setattr(service, "check_free", allow)
+    monkeypatch.setattr(transitions, "check_free", allow)
 
 
 async def _three_bookings(w: World) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from server.bookings import service
+from server.bookings import transitions
 from server.bookings.schemas import BookingOut
 from server.db import Context, Database, Tx
 from server.errors import InvalidTransition
@@ -123,7 +123,7 @@ async def test_job_transition_is_guarded(client: httpx.AsyncClient, db: Database
     ctx = Context(tenant_id=UUID(w.tenant.id))
 
     async def expire(tx: Tx) -> BookingOut:
-        return await service.transition(
+        return await transitions.transition(
             tx, UUID(b["id"]), "expire", expected_status="pending", expected_version=1
         )
 
