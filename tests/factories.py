@@ -87,7 +87,7 @@ async def client_with(
     ``address`` is the client address the app sees (per-address rate limits).
     """
     app = create_app(msgspec.structs.replace(settings, **overrides))
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=20, shutdown_timeout=20) as manager:
         transport = httpx.ASGITransport(
             app=manager.app, raise_app_exceptions=False, client=(address, 40000)
         )

@@ -110,7 +110,9 @@ async def _leader_pids(db: Database) -> set[int]:
     async with db.pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
-            " AND classid = $1 AND objid = $2 AND objsubid = 2",
+            " AND classid = $1 AND objid = $2 AND objsubid = 2"
+            # pg_locks lists every database: other tests' apps lead the relay elsewhere.
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             *LOCK_KEYS,
         )
     return {row["pid"] for row in rows}

@@ -95,7 +95,7 @@ async def _started(process: WorkerProcess, url: str) -> bool:
 async def worker_client(worker_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The HTTP app wired to the private Redis, so its jobs reach the test's worker."""
     app = create_app(worker_settings)
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=20, shutdown_timeout=20) as manager:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
