@@ -132,10 +132,13 @@ class Gateway:
 
     async def _is_active(self, session: SocketSession) -> bool:
         ctx = Context(tenant_id=session.tenant_id)
-        gone = await self._database().read(
-            ctx, lambda tx: queries.deactivated_users(tx, [session.user_id])
+        roles = await self._database().read(
+            ctx, lambda tx: queries.active_roles(tx, [session.user_id])
         )
-        return not gone
+        if session.user_id not in roles:
+            return False
+        session.role = roles[session.user_id]
+        return True
 
     async def _sync(self, session: SocketSession, ctx: Context, payload: Any) -> Any:
         body = convert(_object(payload), SyncIn)

@@ -4,7 +4,8 @@ Each process heartbeats only the tenants with sockets on it (``ignore_queue``: n
 crosses Redis), with the tenant's committed head from the database, so a client notices
 a missed event even when the relay or Redis lost it. The same tick disconnects sockets
 whose token expired without ``reauth`` and sockets of users deactivated since they
-connected (one query per tenant with local sockets).
+connected, and gives the other sockets their user's current role (one query per tenant
+with local sockets).
 """
 
 from __future__ import annotations
@@ -69,16 +70,27 @@ class Ticker:
             beat = msgspec.to_builtins(Heartbeat(seq=heads.get(tenant_id, 0)))
             await self.sio.emit("heartbeat", beat, room=tenant_room(tenant_id), ignore_queue=True)
         for tenant_id in tenants:
-            await self._disconnect(await self._deactivated(tenant_id))
+            await self._disconnect(await self._refresh_users(tenant_id))
 
-    async def _deactivated(self, tenant_id: UUID) -> list[str]:
+    async def _refresh_users(self, tenant_id: UUID) -> list[str]:
+        """Sockets of users deactivated since they connected (to disconnect); the others
+        take their user's current role, so a demotion reaches socket RPC within a beat."""
         users = self.sessions.users_of(tenant_id)
         if not users:
             return []
-        gone = await self.db.read(
-            Context(tenant_id=tenant_id), lambda tx: queries.deactivated_users(tx, list(users))
+        roles = await self.db.read(
+            Context(tenant_id=tenant_id), lambda tx: queries.active_roles(tx, list(users))
         )
-        return [sid for user_id in gone for sid in users[user_id]]
+        gone: list[str] = []
+        for user_id, sids in users.items():
+            role = roles.get(user_id)
+            for sid in sids:
+                session = self.sessions.get(sid)
+                if role is None:
+                    gone.append(sid)
+                elif session is not None:
+                    session.role = role
+        return gone
 
     async def _disconnect(self, sids: list[str]) -> None:
         for sid in sids:

@@ -12,6 +12,7 @@ async def event_heads(tx: Tx) -> dict[UUID, int]:
     return {row["tenant_id"]: int(row["seq"]) for row in rows}
 
 
-async def deactivated_users(tx: Tx, user_ids: Sequence[UUID]) -> set[UUID]:
-    rows = await tx.fetch(QUERIES["deactivated_users"], tx.tenant_id, list(user_ids))
-    return {row["id"] for row in rows}
+async def active_roles(tx: Tx, user_ids: Sequence[UUID]) -> dict[UUID, str]:
+    """The current role of each of ``user_ids`` that is still active."""
+    rows = await tx.fetch(QUERIES["socket_users"], tx.tenant_id, list(user_ids))
+    return {row["id"]: row["role"] for row in rows if row["active"]}

@@ -1,10 +1,12 @@
 import asyncio
+import uuid
+from typing import Any
 
 import pytest
 import socketio
 
 from server.db import Database
-from tests.factories import signup
+from tests.factories import add_user, signup
 from tests.realtime.conftest import (
     Client,
     LiveServer,
@@ -124,3 +126,43 @@ async def test_a_deactivated_users_socket_is_disconnected(
     with pytest.raises(socketio.exceptions.ConnectionError):
         await refused.connect(live.url, auth={"token": token}, transports=["websocket"])
     assert errors == [{"message": "unauthorized"}]
+
+
+async def test_a_demoted_users_socket_loses_the_old_rights_within_a_heartbeat(
+    live: LiveServer, clients: list[Client]
+) -> None:
+    tenant = await signup(live.http)
+    manager, token = await add_user(live.http, tenant, "manager")
+    resource = await live.http.post(
+        "/v1/resources", json={"name": "Room", "kind": "room"}, headers=tenant.headers
+    )
+    socket = await connect(live.url, token)
+    clients.append(socket)
+    slot = {"resource_id": resource.json()["id"], "status": "pending"}
+    created = await socket.call(
+        "booking.create",
+        {**slot, "start": "2026-05-04T09:00:00Z", "end": "2026-05-04T10:00:00Z"},
+    )
+    assert created["ok"], created
+    demoted = await live.http.patch(
+        f"/v1/users/{manager['id']}", json={"role": "member"}, headers=tenant.headers
+    )
+    assert demoted.status_code == 200
+
+    async def approve(booking_id: str) -> dict[str, Any]:
+        answer: dict[str, Any] = await socket.call(
+            "booking.transition", {"id": booking_id, "action": "approve"}
+        )
+        return answer
+
+    # The role is checked before the id: an unknown id answers not_found to a manager and
+    # forbidden to a member, which tells when the socket's role changed without side effects.
+    unknown = str(uuid.uuid4())
+    deadline = asyncio.get_running_loop().time() + 5
+    while (await approve(unknown))["error"]["code"] == "not_found":
+        assert asyncio.get_running_loop().time() < deadline, "the role never changed"
+        await asyncio.sleep(0.1)
+    answer = await approve(created["booking"]["id"])
+    assert answer["error"]["code"] == "forbidden"
+    assert created["booking"]["status"] == "pending"
+    assert socket.sio.connected
