@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from server.config import ConfigError, Settings, load_settings
+from tests.cli import run_serve
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s" * 40
 
 BAD = [
@@ -104,13 +98,6 @@ def test_secrets_stay_out_of_messages(name: str, value: str, secret: str) -> Non
     assert secret not in str(caught.value)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -123,23 +110,14 @@ def _free_port() -> int:
     ],
 )
 def test_serve_with_a_bad_value_exits_with_one_line(name: str, value: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")}
     # Unreachable but well-formed services: the bad setting must be reported first.
-    env.update(
-        BOOKING_DATABASE_URL="postgresql://127.0.0.1:1/none",
-        BOOKING_REDIS_URL="redis://127.0.0.1:1/0",
-        BOOKING_JWT_SECRET=SECRET,
-    )
-    env[name] = value
-    result = subprocess.run(
-        [sys.executable, "-m", "server", "serve", "--port", str(_free_port())],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    settings = {
+        "BOOKING_DATABASE_URL": "postgresql://127.0.0.1:1/none",
+        "BOOKING_REDIS_URL": "redis://127.0.0.1:1/0",
+        "BOOKING_JWT_SECRET": SECRET,
+        name: value,
+    }
+    result = run_serve(**settings)
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -149,20 +127,10 @@ def test_serve_with_a_bad_value_exits_with_one_line(name: str, value: str) -> No
 
 
 def test_serve_without_a_reachable_database_exits_with_one_line() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")}
-    env.update(
+    result = run_serve(
         BOOKING_DATABASE_URL="postgresql://127.0.0.1:1/none",
         BOOKING_REDIS_URL="redis://127.0.0.1:1/0",
         BOOKING_JWT_SECRET=SECRET,
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "server", "serve", "--port", str(_free_port())],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
     )
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr

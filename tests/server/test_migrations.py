@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import os
 import shutil
-import socket
 import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,9 +15,9 @@ import pytest
 
 from server import migrations
 from server.migrations import MigrationError
+from tests.cli import run_cli, run_serve
 from tests.conftest import _with_database, scratch_database
 
-ROOT = Path(__file__).resolve().parents[2]
 FIRST = migrations.discover()[0].filename
 # High numbers, so they never collide with real migrations added later.
 EXTRA = "9001_test_extra.sql"
@@ -197,29 +194,11 @@ async def test_role_creation_races_across_databases(
             await conn.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def serve(database_url: str, redis_url: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")}
-    env.update(
+    return run_serve(
         BOOKING_DATABASE_URL=database_url,
         BOOKING_REDIS_URL=redis_url,
         BOOKING_JWT_SECRET="x" * 40,
-    )
-    # run() kills the child when the timeout expires.
-    return subprocess.run(
-        [sys.executable, "-m", "server", "serve", "--port", str(_free_port())],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
     )
 
 
@@ -259,18 +238,7 @@ async def test_serve_and_migrate_report_a_missing_database_in_one_line(
     assert result.returncode != 0
     assert result.stderr.count("\n") == 1, result.stderr
     assert name in result.stderr
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")}
-    env["BOOKING_DATABASE_URL"] = url
-    migrate = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "server", "migrate"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    migrate = await asyncio.to_thread(run_cli, "migrate", BOOKING_DATABASE_URL=url)
     assert migrate.returncode != 0
     assert migrate.stderr.count("\n") == 1, migrate.stderr
     assert name in migrate.stderr
