@@ -11,7 +11,6 @@ with local sockets).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from uuid import UUID
@@ -20,6 +19,7 @@ import msgspec
 import socketio
 
 from realtime import queries
+from realtime.background import Background
 from realtime.schemas import Heartbeat
 from realtime.sessions import Sessions, tenant_room
 from server.db import Context, Database
@@ -37,18 +37,13 @@ class Ticker:
         self.db = db
         self.sessions = sessions
         self.interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Background("realtime-heartbeat", self._run)
 
     def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="realtime-heartbeat")
+        self._loop.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._loop.stop()
 
     async def _run(self) -> None:
         while True:

@@ -24,6 +24,7 @@ import asyncpg
 import msgspec
 
 from realtime import queries
+from realtime.background import Background
 from realtime.sessions import tenant_room
 from server.config import Settings
 from server.db import Context, Database
@@ -52,18 +53,13 @@ class Relay:
         self.retry_seconds = min(5.0, max(0.5, 5 * settings.relay_poll_seconds))
         self.is_leader = False
         self.last: dict[UUID, int] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Background("realtime-relay", self._run)
 
     def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="realtime-relay")
+        self._loop.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._loop.stop()
         self.is_leader = False
 
     async def _run(self) -> None:
