@@ -1,7 +1,7 @@
 import asyncio
 import shutil
 import socket
-import uuid
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -45,8 +45,10 @@ def test_private_services_start_serve_and_stop(tmp_path: Path) -> None:
 
 
 def test_a_cluster_is_kept_between_runs() -> None:
-    # Under the checkout rather than tmp_path, which root's PostgreSQL user cannot reach.
-    data_dir = devservices.DEFAULT_DATA_DIR / f"test-devservices-{uuid.uuid4().hex[:8]}"
+    # Not tmp_path (nor the checkout, wherever it is cloned): root's PostgreSQL user may
+    # not reach those, and then the cluster is a temporary one. A world-traversable folder.
+    data_dir = Path(tempfile.mkdtemp(prefix="booking-keep-"))
+    data_dir.chmod(0o755)
     try:
         for first in (True, False):
             with resolve_services(data_dir, {}) as services:
