@@ -173,6 +173,13 @@ CREATE TABLE relay_cursors (
     tenant_id  uuid PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
     seq        bigint NOT NULL
 );
+-- Guarded like every tenant table; the app role gets no grant, the definer functions
+-- read and write it through the owner's policy.
+ALTER TABLE relay_cursors ENABLE ROW LEVEL SECURITY;
+ALTER TABLE relay_cursors FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON relay_cursors
+    USING (tenant_id = app_current_tenant()) WITH CHECK (tenant_id = app_current_tenant());
+CREATE POLICY system_access ON relay_cursors TO CURRENT_USER USING (true);
 -- Existing tenants start at their current head: nothing before this migration is replayed.
 INSERT INTO relay_cursors (tenant_id, seq)
 SELECT tenant_id, event_seq FROM tenant_counters WHERE event_seq > 0;

@@ -37,9 +37,7 @@ $$"""
 
 
 @contextlib.asynccontextmanager
-async def _without_precheck(
-    monkeypatch: pytest.MonkeyPatch, db: Database
-) -> AsyncIterator[None]:
+async def _without_precheck(monkeypatch: pytest.MonkeyPatch, db: Database) -> AsyncIterator[None]:
     """Edits skip ``check_free``; creates (whose pre-check is in SQL) run with the lock only,
     so the exclusion constraint answers."""
 
