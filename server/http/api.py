@@ -8,6 +8,7 @@ encodes the answer. The same declarations produce the OpenAPI document.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -200,7 +201,8 @@ def _query(spec: RouteSpec, request: Request) -> Any:
     if spec.query is None:
         return None
     raw: dict[str, Any] = {}
-    lists = _list_fields(spec.query)
+    query: Any = spec.query  # a Struct class, hashable
+    lists = _list_fields(query)
     for key, value in request.query_params.multi_items():
         if key in lists:
             raw.setdefault(key, []).extend(v for v in value.split(",") if v)
@@ -209,7 +211,8 @@ def _query(spec: RouteSpec, request: Request) -> Any:
     return convert(raw, spec.query, strict=False)
 
 
-def _list_fields(cls: type[Any]) -> frozenset[str]:
+@functools.cache
+def _list_fields(cls: type[msgspec.Struct]) -> frozenset[str]:
     names = set()
     for info in msgspec.structs.fields(cls):
         if "list[" in str(info.type) or "List[" in str(info.type):
