@@ -206,13 +206,14 @@ class Dashboard {
     this.createAt(track.dataset.row);
   }
 
-  // Keyboard (or the phone's button): the next full hour if this week is shown, else 09:00 of
-  // its first day (or the day shown at phone width).
+  // Keyboard (or the phone's button): the next full hour when that lies in the shown week
+  // (the shown day at phone width), else 09:00 of its first day.
   createAt(resourceId) {
     const bounds = this.view.bounds;
-    const now = Date.now();
-    let start = bounds[this.view.phone ? this.view.day : 0] + 9 * HOUR;
-    if (!this.view.phone && now >= bounds[0] && now < bounds[DAY_COUNT]) start = Math.ceil(now / HOUR) * HOUR;
+    const [from, to] = this.view.phone
+      ? [bounds[this.view.day], bounds[this.view.day + 1]] : [bounds[0], bounds[DAY_COUNT]];
+    const next = Math.ceil(Date.now() / HOUR) * HOUR;
+    const start = next >= from && next + HOUR <= to ? next : new Date(from).setHours(9, 0, 0, 0);
     this.actions.openCreate(resourceId, start, start + HOUR);
   }
 
