@@ -95,7 +95,7 @@ export class LiveSchedule {
     if (Array.isArray(body.holds)) state.holds = new Map(body.holds.map((h) => [h.id, h]));
     if (Array.isArray(body.time_off)) state.timeOff = new Map(body.time_off.map((t) => [t.id, t]));
     this.state = state;
-    this.hooks.onReset(state, started);
+    this.hooks.onReset(state, started, performance.now() - started);
     this.hooks.onSeq(state.seq);
     const pending = this.buffer.sort((a, b) => a.seq - b.seq);
     this.buffer = [];

@@ -9,13 +9,15 @@ import { DAY_COUNT, addDays, dayBounds, startOfWeek, timeAt } from "./week.js";
 
 const PHONE = window.matchMedia("(max-width: 640px)");
 const HOUR = 3_600_000;
-const metrics = { snapshotToPaintMs: [], renderMs: [], applyMs: [] };
+const metrics = {
+  snapshotToPaintMs: [], fetchMs: [], renderMs: [], paintMs: [], allDrawnMs: [], applyMs: [],
+};
 window.dashboardMetrics = metrics;
 
 const $ = (id) => document.getElementById(id);
 const session = new Session();
 let app = null;
-window.dashboard = { session, get live() { return app?.live ?? null; } }; // for the console
+window.dashboard = { session, get app() { return app; } }; // for the console and tests
 
 function notify(message, kind = "error") {
   const notice = $("notice");
@@ -73,7 +75,10 @@ class Dashboard {
     });
     this.view.phone = PHONE.matches;
     this.live = new LiveSchedule(session, {
-      onReset: (state, started) => this.reset(state, started),
+      onReset: (state, started, fetchMs) => {
+        metrics.fetchMs.push(fetchMs);
+        this.reset(state, started);
+      },
       onChange: (kind, type, after, before) => this.changed(kind, after, before),
       onSeq: (seq) => this.view.setSeq(seq),
       onConnection: setConnection,
@@ -156,9 +161,17 @@ class Dashboard {
   reset(state, started) {
     const t0 = performance.now();
     this.fillFilters(state);
-    this.view.render(state);
+    this.view.render(state).then((done) => done && metrics.allDrawnMs.push(performance.now() - started));
     metrics.renderMs.push(performance.now() - t0);
-    requestAnimationFrame(() => setTimeout(() => metrics.snapshotToPaintMs.push(performance.now() - started)));
+    // A frame callback runs before that frame's style, layout and paint; a task queued from
+    // it runs after them.
+    requestAnimationFrame(() => {
+      const frame = performance.now();
+      setTimeout(() => {
+        metrics.paintMs.push(performance.now() - frame);
+        metrics.snapshotToPaintMs.push(performance.now() - started);
+      });
+    });
   }
 
   fillFilters(state) {

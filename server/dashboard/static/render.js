@@ -10,6 +10,10 @@ const BLOCKING = new Set(["pending", "confirmed", "completed"]);
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 const esc = (value) => String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c]);
 const pct = (x) => `${(x * 100).toFixed(3)}%`;
+// Rows drawn with the first frame; the bookings of the rows below follow in slices of
+// SLICE_MS between frames (a screen shows about 25 rows).
+const FIRST_ROWS = 30;
+const SLICE_MS = 8;
 
 export class ScheduleView {
   constructor(root, { names, canCreate }) {
@@ -24,6 +28,8 @@ export class ScheduleView {
     this.phone = false;
     this.day = 0;
     this.elements = new Map(); // booking id -> element
+    this.waiting = new Map(); // resource id -> booking ids of a row not drawn yet
+    this.drawing = 0; // bumps on every render: a stale fill stops
   }
 
   setWeek(bounds) {
@@ -48,15 +54,56 @@ export class ScheduleView {
     return end > this.bounds[0] && start < this.bounds[DAY_COUNT];
   }
 
+  // Draw everything; resolves once the last row's bookings are in the page.
   render(state) {
     this.state = state;
     this.root.setAttribute("aria-busy", "false");
     this.elements.clear();
+    this.waiting.clear();
+    const drawing = ++this.drawing;
     this.root.innerHTML = this.phone ? this.listHtml() : this.gridHtml();
-    for (const el of this.root.querySelectorAll("[data-booking-id]")) {
+    this.collect(this.root);
+    this.placeToday();
+    return this.fillWaiting(drawing);
+  }
+
+  collect(parent) {
+    for (const el of parent.querySelectorAll("[data-booking-id]")) {
       this.elements.set(el.dataset.bookingId, el);
     }
-    this.placeToday();
+  }
+
+  fillWaiting(drawing) {
+    return new Promise((resolve) => {
+      const slice = () => {
+        if (drawing !== this.drawing) return resolve(false);
+        const started = performance.now();
+        for (const [rid, ids] of this.waiting) {
+          if (performance.now() - started > SLICE_MS) return setTimeout(slice);
+          this.waiting.delete(rid);
+          const track = this.track(rid);
+          if (!track) continue;
+          track.insertAdjacentHTML("beforeend", this.rowHtml(rid, ids));
+          this.collect(track);
+        }
+        resolve(true);
+      };
+      if (this.waiting.size) setTimeout(slice);
+      else resolve(true);
+    });
+  }
+
+  rowHtml(rid, ids) {
+    const html = [];
+    for (const id of new Set(ids)) {
+      const b = this.state.bookings.get(id);
+      if (b && b.resource_id === rid && this.inWeek(b)) html.push(this.bookingHtml(b));
+    }
+    return html.join("");
+  }
+
+  track(rid) {
+    return this.root.querySelector(`.track[data-row="${CSS.escape(rid)}"]`);
   }
 
   gridHtml() {
@@ -66,10 +113,10 @@ export class ScheduleView {
       days.push(`<div class="day${today ? " is-today" : ""}" role="columnheader">`
         + `${esc(formatDay(this.bounds[i]))}<small>${this.hoursLabel()}</small></div>`);
     }
-    const byResource = new Map();
+    const bands = new Map();
     const add = (rid, html) => {
-      if (!byResource.has(rid)) byResource.set(rid, []);
-      byResource.get(rid).push(html);
+      if (!bands.has(rid)) bands.set(rid, []);
+      bands.get(rid).push(html);
     };
     for (const off of this.state.timeOff?.values() ?? []) {
       if (this.inWeek(off)) add(off.resource_id, this.bandHtml(off, "off", "Time off"));
@@ -77,17 +124,23 @@ export class ScheduleView {
     for (const hold of this.state.holds?.values() ?? []) {
       if (this.inWeek(hold)) add(hold.resource_id, this.bandHtml(hold, "hold", "Hold"));
     }
+    const booked = new Map();
     for (const b of this.state.bookings.values()) {
-      if (this.inWeek(b)) add(b.resource_id, this.bookingHtml(b));
+      if (!this.inWeek(b)) continue;
+      if (!booked.has(b.resource_id)) booked.set(b.resource_id, []);
+      booked.get(b.resource_id).push(b.id);
     }
-    const rows = this.visibleResources().map((r) => {
+    const rows = this.visibleResources().map((r, index) => {
+      const ids = booked.get(r.id) ?? [];
+      let inner = (bands.get(r.id) ?? []).join("");
+      if (index < FIRST_ROWS) inner += this.rowHtml(r.id, ids);
+      else if (ids.length) this.waiting.set(r.id, ids);
       const label = `${r.name} (${r.kind})`;
       const track = this.canCreate
         ? `tabindex="0" aria-label="${esc(label)}: press Enter to book"` : `aria-label="${esc(label)}"`;
       return `<div class="row" role="row"><div class="res" role="rowheader"><span>${esc(r.name)}</span>`
         + `<small>${esc(r.kind)}${r.is_active ? "" : " · inactive"}</small></div>`
-        + `<div class="track" role="gridcell" data-row="${esc(r.id)}" ${track}>`
-        + `${(byResource.get(r.id) ?? []).join("")}</div></div>`;
+        + `<div class="track" role="gridcell" data-row="${esc(r.id)}" ${track}>${inner}</div></div>`;
     });
     const empty = rows.length ? "" : `<p class="empty">No resources match.</p>`;
     return `<div class="grid" role="grid" aria-label="Week schedule">`
@@ -133,7 +186,7 @@ export class ScheduleView {
     const flag = b.status === "pending" && b.escalated_at ? "⚠ " : "";
     return `<button type="button" class="${this.classes(b)}" style="left:${pct(left)};width:${pct(right - left)}"`
       + ` data-booking-id="${esc(b.id)}" data-status="${esc(b.status)}" data-resource-id="${esc(b.resource_id)}"`
-      + ` aria-label="${esc(`${number} ${title}, ${who}, ${b.status}, ${when}`)}" title="${esc(`${number} ${title} · ${who} · ${b.status} · ${when}`)}">`
+      + ` title="${esc(`${b.status}, ${when}`)}">`
       + `${flag}<b>${esc(number)}</b> ${esc(title)} <i>${esc(who)}</i></button>`;
   }
 
@@ -168,7 +221,9 @@ export class ScheduleView {
     this.elements.get(id)?.remove();
     this.elements.delete(id);
     if (!after || !this.inWeek(after)) return;
-    const track = this.root.querySelector(`.track[data-row="${CSS.escape(after.resource_id)}"]`);
+    const waiting = this.waiting.get(after.resource_id);
+    if (waiting) return waiting.push(id); // its row is drawn in a moment, from the state
+    const track = this.track(after.resource_id);
     if (!track) return;
     track.insertAdjacentHTML("beforeend", this.bookingHtml(after));
     this.elements.set(id, track.lastElementChild);
