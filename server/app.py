@@ -69,7 +69,8 @@ def build_api(node_modules: Path = DEFAULT_NODE_MODULES) -> Api:
     api.include(bookings_api)
     api.include(schedule_api)
     api.include(audit_api)
-    api.include(docs_api(api, node_modules))  # last: the document describes every route above and itself
+    # Last: the document describes every route above and itself.
+    api.include(docs_api(api, node_modules))
     return api
 
 

@@ -25,7 +25,12 @@ async def resource(http: httpx.AsyncClient, tenant: Tenant, name: str, **extra: 
 
 
 async def book(
-    http: httpx.AsyncClient, token: str, resource_id: str, start: float, hours: float = 1, **extra: Any
+    http: httpx.AsyncClient,
+    token: str,
+    resource_id: str,
+    start: float,
+    hours: float = 1,
+    **extra: Any,
 ) -> dict[str, Any]:
     body = {
         "resource_id": resource_id,

@@ -91,7 +91,9 @@ async def test_two_contexts_see_each_others_new_booking_within_a_second(
         await expect(made).to_have_count(1)
         booking_id = await made.get_attribute("data-booking-id")
         started = time.monotonic()
-        await expect(watcher.locator(f'[data-booking-id="{booking_id}"]')).to_be_visible(timeout=1000)
+        await expect(watcher.locator(f'[data-booking-id="{booking_id}"]')).to_be_visible(
+            timeout=1000
+        )
         print(f"\nnew booking seen by the other context after {time.monotonic() - started:.3f} s")
     assert await seq_of(first) == await seq_of(second) == await head(dash.http, tenant)
 

@@ -94,7 +94,14 @@ async def test_tokens_are_renewed_before_expiry_and_the_socket_reauthed(
     room = await resource(dash.http, tenant, "Renewal room")
     page = await contexts.page(**UTC_WIDE)
     sent: list[str] = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(str(frame))))
+    reauthed = asyncio.Event()
+
+    def on_frame(frame: Any) -> None:
+        sent.append(str(frame))
+        if '"reauth"' in sent[-1]:
+            reauthed.set()
+
+    page.on("websocket", lambda ws: ws.on("framesent", on_frame))
     await sign_in(page, tenant.slug, tenant.admin["email"], PASSWORD)
     before = await page.evaluate("window.dashboard.session.data.access")
     # Pretend the access token expires in 2 s: the renewal runs ahead of that.
@@ -105,8 +112,8 @@ async def test_tokens_are_renewed_before_expiry_and_the_socket_reauthed(
     await page.wait_for_function(f"window.dashboard.session.data.access !== {before!r}")
     after = await page.evaluate("window.dashboard.session.data.access")
     async with asyncio.timeout(5):
-        while not any('"reauth"' in frame and after in frame for frame in sent):
-            await asyncio.sleep(0.05)
+        await reauthed.wait()
+    assert any(after in frame for frame in sent if '"reauth"' in frame)
     made = await book(dash.http, tenant.token, room, 10)
     await expect(page.locator(f'[data-booking-id="{made["id"]}"]')).to_be_visible()
 
