@@ -241,3 +241,121 @@ async def test_the_api_reference_renders_the_31_document(
     await expect(page.locator('[data-path="/v1/bookings"]').first).to_be_visible()
     await shot(page, "docs")
     assert await page.locator("text=Unable to render this definition").count() == 0
+
+
+async def test_a_realistic_week_marks_pending_and_escalated(
+    dash: DashServer, contexts: Contexts
+) -> None:
+    """Also the README's screenshot (docs/dashboard.png is a copy of week-demo.png)."""
+    from datetime import UTC, datetime, timedelta
+
+    import asyncpg
+
+    from tests.dashboard.test_live import require_approval
+    from tests.factories import add_user
+
+    tenant = await signup(dash.http)
+    await require_approval(dash, tenant)
+    member, member_token = await add_user(dash.http, tenant, "member", name="Mia Member")
+    people = {
+        name: await resource(dash.http, tenant, name, kind="person", skills=skills)
+        for name, skills in [
+            ("Ada Lovelace", ["python"]),
+            ("Grace Hopper", ["cobol"]),
+            ("Alan Turing", ["python", "crypto"]),
+        ]
+    }
+    rooms = {name: await resource(dash.http, tenant, name) for name in ("Lab 1", "Studio")}
+    monday = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    monday -= timedelta(days=monday.weekday())
+
+    async def make(
+        rid: str, day: int, start: float, hours: float, title: str, token: str = tenant.token
+    ) -> dict[str, Any]:
+        begin = monday + timedelta(days=day, hours=start)
+        response = await dash.http.post(
+            "/v1/bookings",
+            json={
+                "resource_id": rid,
+                "title": title,
+                "start": begin.isoformat(),
+                "end": (begin + timedelta(hours=hours)).isoformat(),
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 201, response.text
+        made: dict[str, Any] = response.json()
+        return made
+
+    plan = [
+        (
+            "Ada Lovelace",
+            [(0, 8, 4, "Analytics sprint"), (1, 9, 8, "Engine review"), (3, 13, 5, "Workshop")],
+        ),
+        (
+            "Grace Hopper",
+            [(0, 9, 9, "Compiler design"), (2, 8, 6, "Audit"), (4, 10, 4, "Training")],
+        ),
+        ("Alan Turing", [(1, 8, 10, "Codebreaking"), (3, 8, 4, "Interviews")]),
+        ("Lab 1", [(0, 10, 3, "Calibration"), (2, 12, 6, "Experiment B")]),
+        ("Studio", [(4, 9, 8, "Recording")]),
+    ]
+    ids = {**people, **rooms}
+    made = [await make(ids[name], *slot) for name, slots in plan for slot in slots]
+    done = await dash.http.post(f"/v1/bookings/{made[0]['id']}/complete", headers=tenant.headers)
+    assert done.status_code == 200
+    gone = await dash.http.post(f"/v1/bookings/{made[7]['id']}/cancel", headers=tenant.headers)
+    assert gone.status_code == 200
+    pending = await make(ids["Alan Turing"], 4, 9, 6, "Pen test", member_token)
+    urgent = await make(ids["Studio"], 2, 8, 5, "Podcast", member_token)
+    conn = await asyncpg.connect(dash.database_url)
+    try:
+        await conn.execute(
+            "UPDATE bookings SET escalated_at = now() WHERE tenant_id = $1 AND id = $2",
+            tenant.id,
+            urgent["id"],
+        )
+    finally:
+        await conn.close()
+
+    async def with_lists(route: Route) -> None:
+        response = await route.fetch()
+        body = await response.json()
+        hold_start = monday + timedelta(days=5, hours=9)
+        off_start = monday + timedelta(days=3)
+        body["holds"] = [
+            {
+                "id": "demo-hold",
+                "resource_id": ids["Lab 1"],
+                "start": hold_start.isoformat(),
+                "end": (hold_start + timedelta(hours=5)).isoformat(),
+            }
+        ]
+        body["time_off"] = [
+            {
+                "id": "demo-off",
+                "resource_id": ids["Grace Hopper"],
+                "start": off_start.isoformat(),
+                "end": (off_start + timedelta(days=1)).isoformat(),
+                "reason": "Conference",
+            }
+        ]
+        await route.fulfill(response=response, json=body)
+
+    page = await contexts.page(timezone_id="UTC", viewport={"width": 1280, "height": 470})
+    await page.route("**/v1/schedule?*", with_lists)
+    await sign_in(page, tenant.slug, tenant.admin["email"], PASSWORD)
+    await expect(page.locator(f'[data-booking-id="{pending["id"]}"]')).to_have_class("bk s-pending")
+    escalated = page.locator(f'[data-booking-id="{urgent["id"]}"]')
+    await expect(escalated).to_have_class("bk s-pending escalated")
+    await expect(escalated).to_contain_text("⚠")
+    await expect(page.locator(f'[data-booking-id="{made[0]["id"]}"]')).to_have_attribute(
+        "data-status", "completed"
+    )
+    await expect(page.locator(f'[data-booking-id="{made[7]["id"]}"]')).to_have_class(
+        "bk s-cancelled ended"
+    )
+    await expect(page.locator("[data-hold-id]")).to_have_count(1)
+    await expect(page.locator("[data-time-off-id]")).to_have_count(1)
+    await page.mouse.move(0, 0)
+    await shot(page, "week-demo")
