@@ -256,7 +256,7 @@ async def test_a_realistic_week_marks_pending_and_escalated(
 
     tenant = await signup(dash.http)
     await require_approval(dash, tenant)
-    member, member_token = await add_user(dash.http, tenant, "member", name="Mia Member")
+    _, member_token = await add_user(dash.http, tenant, "member", name="Mia Member")
     people = {
         name: await resource(dash.http, tenant, name, kind="person", skills=skills)
         for name, skills in [

@@ -78,6 +78,7 @@ export class LiveSchedule {
     const { from, to } = this.window;
     const query = new URLSearchParams({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
     const started = performance.now();
+    performance.mark("schedule-requested");
     let body;
     try {
       body = await this.session.request("GET", `/v1/schedule?${query}`);

@@ -9,9 +9,8 @@ import { DAY_COUNT, addDays, dayBounds, startOfWeek, timeAt } from "./week.js";
 
 const PHONE = window.matchMedia("(max-width: 640px)");
 const HOUR = 3_600_000;
-const metrics = {
-  snapshotToPaintMs: [], fetchMs: [], renderMs: [], paintMs: [], allDrawnMs: [], applyMs: [],
-};
+// One entry per snapshot drawn: {bookings, fetchMs, renderMs, paintMs, toPaintMs, allDrawnMs}.
+const metrics = { snapshots: [], applyMs: [] };
 window.dashboardMetrics = metrics;
 
 const $ = (id) => document.getElementById(id);
@@ -75,10 +74,7 @@ class Dashboard {
     });
     this.view.phone = PHONE.matches;
     this.live = new LiveSchedule(session, {
-      onReset: (state, started, fetchMs) => {
-        metrics.fetchMs.push(fetchMs);
-        this.reset(state, started);
-      },
+      onReset: (state, started, fetchMs) => this.reset(state, started, fetchMs),
       onChange: (kind, type, after, before) => this.changed(kind, after, before),
       onSeq: (seq) => this.view.setSeq(seq),
       onConnection: setConnection,
@@ -101,17 +97,17 @@ class Dashboard {
     this.on($("hours"), "change", () => {
       this.view.hours = $("hours").value === "all" ? [0, 24] : [7, 19];
       this.view.setWeek(this.view.bounds);
-      this.view.render(this.live.state);
+      this.redraw();
     });
     for (const id of ["kind", "skill"]) {
       this.on($(id), "change", () => {
         this.view.filter[id] = $(id).value;
-        this.view.render(this.live.state);
+        this.redraw();
       });
     }
     this.on(PHONE, "change", () => {
       this.view.phone = PHONE.matches;
-      if (this.live.state.seq !== null) this.view.render(this.live.state);
+      if (this.live.state.seq !== null) this.redraw();
     });
     const root = $("schedule");
     this.on(root, "click", (e) => this.clicked(e));
@@ -144,7 +140,7 @@ class Dashboard {
       if (!atLeast(session.user.role, "admin")) return; // only admins may list users
       const users = await session.request("GET", "/v1/users?limit=200");
       for (const u of users.items) if (!this.names.has(u.id)) this.names.set(u.id, u.name);
-      if (this.live.state.seq !== null) this.view.render(this.live.state);
+      if (this.live.state.seq !== null) this.redraw();
     } catch {
       // names are a nicety: bookings still show a short requester id
     }
@@ -158,19 +154,34 @@ class Dashboard {
     this.live.setWindow(bounds[0], bounds[DAY_COUNT]);
   }
 
-  reset(state, started) {
+  reset(state, started, fetchMs) {
     const t0 = performance.now();
+    const entry = { bookings: state.bookings.size, fetchMs };
+    metrics.snapshots.push(entry);
+    this.drawn = entry;
     this.fillFilters(state);
-    this.view.render(state).then((done) => done && metrics.allDrawnMs.push(performance.now() - started));
-    metrics.renderMs.push(performance.now() - t0);
+    this.redraw();
+    entry.renderMs = performance.now() - t0;
     // A frame callback runs before that frame's style, layout and paint; a task queued from
     // it runs after them.
     requestAnimationFrame(() => {
       const frame = performance.now();
       setTimeout(() => {
-        metrics.paintMs.push(performance.now() - frame);
-        metrics.snapshotToPaintMs.push(performance.now() - started);
+        entry.paintMs = performance.now() - frame;
+        entry.toPaintMs = performance.now() - started;
+        performance.mark("schedule-painted");
       });
+    });
+    entry.started = started;
+  }
+
+  // Draw the whole state; the first draw to finish after a snapshot times its last row.
+  redraw() {
+    this.view.render(this.live.state).then((done) => {
+      if (!done || !this.drawn) return;
+      this.drawn.allDrawnMs = performance.now() - this.drawn.started;
+      performance.mark("schedule-drawn");
+      this.drawn = null;
     });
   }
 
@@ -195,7 +206,7 @@ class Dashboard {
     if (kind === "booking") this.view.updateBooking(after, before);
     else if (kind === "resource" || kind === "hold" || kind === "time_off") {
       if (kind === "resource") this.fillFilters(this.live.state);
-      this.view.render(this.live.state);
+      this.redraw();
     }
     metrics.applyMs.push(performance.now() - t0);
     if (metrics.applyMs.length > 1000) metrics.applyMs.splice(0, 500);
@@ -205,7 +216,7 @@ class Dashboard {
     const day = e.target.closest("[data-day]");
     if (day) {
       this.view.day = Math.min(DAY_COUNT - 1, Math.max(0, this.view.day + Number(day.dataset.day)));
-      this.view.render(this.live.state);
+      this.redraw();
       return;
     }
     const booking = e.target.closest("[data-booking-id]");
