@@ -359,3 +359,34 @@ async def test_a_realistic_week_marks_pending_and_escalated(
     await expect(page.locator("[data-time-off-id]")).to_have_count(1)
     await page.mouse.move(0, 0)
     await shot(page, "week-demo")
+
+
+async def test_a_manager_moves_and_rejects_from_the_dialog(
+    dash: DashServer, contexts: Contexts
+) -> None:
+    from tests.dashboard.test_live import require_approval
+    from tests.factories import add_user
+
+    tenant = await signup(dash.http)
+    await require_approval(dash, tenant)
+    first = await resource(dash.http, tenant, "First")
+    second = await resource(dash.http, tenant, "Second")
+    _, member_token = await add_user(dash.http, tenant, "member")
+    moved = await book(dash.http, tenant.token, first, 9)
+    refused = await book(dash.http, member_token, first, 12)
+    page = await contexts.page(**UTC_WIDE)
+    await sign_in(page, tenant.slug, tenant.admin["email"], PASSWORD)
+    await page.click(f'[data-booking-id="{moved["id"]}"]')
+    await page.select_option("#booking-form select[name=resource_id]", second)
+    await page.click("#booking-actions button[data-action=assign]")
+    drawn = page.locator(f'[data-booking-id="{moved["id"]}"]')
+    await expect(drawn).to_have_attribute("data-resource-id", second)
+    await expect(page.locator(f'.track[data-row="{second}"] [data-booking-id]')).to_have_count(1)
+    await page.click(f'[data-booking-id="{refused["id"]}"]')
+    await page.fill("#booking-form input[name=reason]", "Room is closed")
+    async with page.expect_request("**/reject") as sent:
+        await page.click("#booking-actions button[data-action=reject]")
+    assert json.loads((await sent.value).post_data or "{}") == {"reason": "Room is closed"}
+    await expect(page.locator(f'[data-booking-id="{refused["id"]}"]')).to_have_attribute(
+        "data-status", "rejected"
+    )
