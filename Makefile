@@ -5,9 +5,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-# Browser packages the server serves (package.json here: socket.io-client for the dashboard
+# Browser packages the server serves (server/dashboard/package.json: socket.io-client for the dashboard
 # at /app/, swagger-ui-dist for /docs), and the Node client the realtime tests run.
-JS_PACKAGES := . tests/realtime/js
+JS_PACKAGES := server/dashboard tests/realtime/js
 
 .PHONY: dev test lint install js bench-smoke clean
 

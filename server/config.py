@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 PREFIX = "BOOKING_"
-DEFAULT_NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
+DEFAULT_NODE_MODULES = Path(__file__).resolve().parent / "dashboard" / "node_modules"
 _RATE = re.compile(r"\d+\s*/\s*\d*\s*(second|minute|hour|day)s?")
 # Never echoed in an error message: it ends up in logs.
 _SECRETS = frozenset({"jwt_secret", "platform_token", "demo_password"})

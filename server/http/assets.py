@@ -1,7 +1,7 @@
 """Files served as they are: our own static folders and the packages ``npm ci`` installed.
 
 The browser packages (socket.io-client for the dashboard, swagger-ui-dist for ``/docs``)
-are listed in the checkout's ``package.json`` and installed by ``make js`` into
+are listed in ``server/dashboard/package.json`` and installed by ``make js`` into
 ``node_modules`` (``BOOKING_NODE_MODULES`` names another place). Nothing third-party is
 committed. When a folder is missing the server still starts; its files answer
 ``503 unavailable`` naming the command that installs them.

@@ -22,8 +22,8 @@ import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from server.app import create_app
-from server.config import Settings
-from tests.conftest import ROOT, scratch_database
+from server.config import DEFAULT_NODE_MODULES, Settings
+from tests.conftest import scratch_database
 from tests.realtime.conftest import free_socket
 
 WAIT = 10.0
@@ -55,13 +55,13 @@ async def dash_settings(settings: Settings, services: tuple[str, str]) -> AsyncI
             database_url=url,
             heartbeat_seconds=0.5,
             relay_poll_seconds=0.2,
-            node_modules=str(ROOT / "node_modules"),
+            node_modules=str(DEFAULT_NODE_MODULES),
         )
 
 
 @pytest.fixture(scope="session")
 async def dash(dash_settings: Settings) -> AsyncIterator[DashServer]:
-    if not (ROOT / "node_modules" / "socket.io-client").is_dir():
+    if not (DEFAULT_NODE_MODULES / "socket.io-client").is_dir():
         pytest.fail("the dashboard's npm packages are missing: run `make js`")
     app = create_app(dash_settings)
     sock = free_socket()
