@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,8 +27,6 @@ from realtime.transport import FastServer
 from realtime.wake import Waker, wake_channel
 from server.config import Settings
 from server.db import Database
-
-log = logging.getLogger(__name__)
 
 SOCKETIO_PATH = "socket.io"
 

@@ -50,7 +50,6 @@ class Waker:
         self.redis = redis
         self.channel = channel
         self.local: LocalWake | None = None
-        self.published = 0  # PUBLISH calls made, for tests and the bench
         self._pending: set[UUID] = set()
         self._task: asyncio.Task[None] | None = None
 
@@ -68,7 +67,6 @@ class Waker:
             tenants, self._pending = self._pending, set()
             try:
                 await self.redis.publish(self.channel, " ".join(str(t) for t in tenants))
-                self.published += 1
             except Exception:
                 log.warning("relay wake-up not published; the leader's poll will catch up")
 

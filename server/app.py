@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,7 +23,6 @@ from server.bookings.routes import api as bookings_api
 from server.calendar.routes import api as calendar_api
 from server.config import DEFAULT_NODE_MODULES, Settings
 from server.dashboard.routes import dashboard_api
-from server.db import Database
 from server.events.routes import api as events_api
 from server.http.api import Api
 from server.http.docs import docs_api
@@ -41,7 +39,6 @@ from server.users.routes import api as users_api
 from server.workflow import queue
 from server.workflow.routes import api as workflow_api
 
-log = logging.getLogger(__name__)
 CORS_REQUEST_HEADERS = [
     "Authorization",
     "Content-Type",
@@ -74,19 +71,6 @@ def build_api(node_modules: Path = DEFAULT_NODE_MODULES) -> Api:
     return api
 
 
-async def open_database(settings: Settings) -> Database:
-    """Connect, then refuse a schema out of step with the code or a role that skips RLS."""
-    db = await Database.connect(settings)
-    try:
-        async with db.pool.acquire() as conn:
-            await migrations.verify(conn)
-        await db.check_role()
-    except BaseException:
-        await db.close()
-        raise
-    return db
-
-
 def create_app(settings: Settings) -> ASGIApp:
     redis_url = settings.require_redis_url()
     api = build_api(settings.node_modules_dir())
@@ -95,7 +79,7 @@ def create_app(settings: Settings) -> ASGIApp:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        db = await open_database(settings)
+        db = await migrations.open_database(settings)
         jobs = queue.pool(redis_url)
         db.enqueuer = queue.enqueuer(jobs)
         redis = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2)
@@ -103,16 +87,16 @@ def create_app(settings: Settings) -> ASGIApp:
             settings=settings,
             db=db,
             redis=redis,
-            limits=Limiter(settings, redis_url),
+            limiter=Limiter(settings, redis_url),
             revocations=Revocations(redis, settings.access_token_ttl),
         )
         state["rt"] = rt
-        await realtime.start(db, rpc=ServiceBookingRpc(db, rt.limits.check_write))
+        await realtime.start(db, rpc=ServiceBookingRpc(db, rt.limiter.check_write))
         try:
             yield
         finally:
             await realtime.stop()
-            await rt.limits.close()
+            await rt.limiter.close()
             await redis.aclose()
             await queue.close(jobs)
             await db.close()

@@ -14,7 +14,7 @@ import asyncpg
 import uvicorn
 
 from server import migrations
-from server.app import create_app, open_database
+from server.app import create_app
 from server.config import ConfigError, Settings, load_settings
 from server.devrun import run_dev, seed
 from server.devservices import DEFAULT_DATA_DIR, ServicesError
@@ -46,7 +46,7 @@ def _fail(message: str) -> NoReturn:
 
 
 async def _preflight(settings: Settings) -> None:
-    db = await open_database(settings)
+    db = await migrations.open_database(settings)
     await db.close()
 
 

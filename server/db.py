@@ -204,7 +204,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
-async def _keep_session(conn: asyncpg.Connection) -> None:
+async def _skip_reset_query(conn: asyncpg.Connection) -> None:
     """The pool's reset on release, instead of asyncpg's default query (advisory unlock,
     CLOSE ALL, UNLISTEN *, RESET ALL: one round trip per request). Pool connections carry
     no session state: ``transaction`` sets role and tenant with ``set_config(..., true)``
@@ -232,7 +232,7 @@ class Database:
             min_size=min_size if min_size is not None else settings.pool_min,
             max_size=settings.pool_max,
             init=_init_connection,
-            reset=_keep_session,
+            reset=_skip_reset_query,
             command_timeout=60,
         )
         assert pool is not None
@@ -338,12 +338,12 @@ class Database:
         ctx: Context | None,
         fn: Callable[[Tx], Awaitable[T]],
         *,
-        isolation: str | None = None,
+        snapshot: bool = False,
     ) -> T:
-        """Run ``fn`` in one transaction; ``isolation="repeatable_read"`` makes it one
-        read-only snapshot across statements."""
-        readonly = isolation is not None
-        async with self.transaction(ctx, isolation=isolation, readonly=readonly) as tx:
+        """Run ``fn`` in one transaction; ``snapshot=True`` makes it a read-only
+        REPEATABLE READ one, so every statement sees the same committed state."""
+        isolation = "repeatable_read" if snapshot else None
+        async with self.transaction(ctx, isolation=isolation, readonly=snapshot) as tx:
             return await fn(tx)
 
     async def check_role(self) -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import asyncpg
 
-from server.db import APP_ROLE
+from server.config import Settings
+from server.db import APP_ROLE, Database
 from server.sql import SQL_DIR
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
@@ -133,3 +134,16 @@ async def verify(conn: asyncpg.Connection) -> None:
     if pending:
         names = ", ".join(m.filename for m in pending)
         raise MigrationError(f"migrations are pending: {names}; run `python -m server migrate`")
+
+
+async def open_database(settings: Settings, *, min_size: int | None = None) -> Database:
+    """Connect, then refuse a schema out of step with the code or a role that skips RLS."""
+    db = await Database.connect(settings, min_size=min_size)
+    try:
+        async with db.pool.acquire() as conn:
+            await verify(conn)
+        await db.check_role()
+    except BaseException:
+        await db.close()
+        raise
+    return db

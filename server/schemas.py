@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
-from uuid import UUID
 
 import msgspec
 
@@ -21,7 +20,6 @@ T = TypeVar("T")
 
 # RFC 3339 with an offset; a naive time is rejected.
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
-Id = UUID
 Reason = Annotated[str, msgspec.Meta(max_length=500)]
 Limit = Annotated[int, msgspec.Meta(ge=1, le=200)]
 
@@ -45,9 +43,10 @@ class Out(msgspec.Struct, kw_only=True):
     """Base for responses."""
 
 
-class Page(msgspec.Struct, kw_only=True):
-    items: list[Any]
-    next_cursor: str | None
+class Deactivate(Schema):
+    """The body of a soft delete of a project or a resource."""
+
+    reason: Annotated[Reason, msgspec.Meta(min_length=1)]
 
 
 _PATH = re.compile(r" - at `\$(.*)`$")
@@ -227,7 +226,3 @@ def decode_json(raw: bytes, cls: type[T]) -> T:
 
 
 encoder = msgspec.json.Encoder()
-
-
-def to_builtins(value: Any) -> Any:
-    return msgspec.to_builtins(value)

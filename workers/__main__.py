@@ -18,6 +18,7 @@ import sys
 from arq.worker import Worker, create_worker
 from redis.exceptions import RedisError
 
+from server import migrations
 from server.config import ConfigError, Settings, load_settings
 from workers import settings as worker_settings
 
@@ -47,7 +48,7 @@ async def supervise(settings: Settings) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
 
-    db = await worker_settings.open_database(settings)
+    db = await migrations.open_database(settings, min_size=1)
     backoff = FIRST_BACKOFF
     try:
         while not stopping.is_set():

@@ -60,4 +60,4 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
 async def maintain(ctx: dict[str, Any]) -> dict[str, int]:
     """Daily: audit partitions a few months ahead; prune old events and idempotency keys."""
     retention = timedelta(days=_settings(ctx).event_retention_days)
-    return await maintenance.run(_db(ctx), event_retention=retention)
+    return await maintenance.run_maintenance(_db(ctx), event_retention=retention)

@@ -6,7 +6,6 @@ first looked up (not at import), so importing this module never needs configurat
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
@@ -18,8 +17,6 @@ from server.config import Settings, load_settings
 from server.db import Database
 from server.workflow import queue
 from workers import jobs
-
-log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5
 # Running jobs get this long to finish on SIGTERM; each is one transaction, so one that
@@ -53,7 +50,7 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
 async def on_startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
     if "db" not in ctx:
-        ctx["db"] = await open_database(settings)
+        ctx["db"] = await migrations.open_database(settings, min_size=1)
         ctx["owns_db"] = True
     ctx["db"].enqueuer = queue.enqueuer(ctx["redis"])
     # Events a job commits wake the relay leader of a web process through Redis.
@@ -72,19 +69,6 @@ async def on_shutdown(ctx: dict[str, Any]) -> None:
         if ctx.pop("owns_db", False):
             await db.close()
             del ctx["db"]
-
-
-async def open_database(settings: Settings) -> Database:
-    """A pool for jobs, refusing a schema out of step with the code or a role that skips RLS."""
-    db = await Database.connect(settings, min_size=1)
-    try:
-        async with db.pool.acquire() as conn:
-            await migrations.verify(conn)
-        await db.check_role()
-    except BaseException:
-        await db.close()
-        raise
-    return db
 
 
 def build(settings: Settings, **ctx: Any) -> type:

@@ -21,7 +21,7 @@ api = Api()
 async def login(call: Call) -> SessionOut:
     body: LoginIn = call.body
     client = call.request.client.host if call.request.client else "unknown"
-    await call.rt.limits.check_login(body.tenant, body.email, client)
+    await call.rt.limiter.check_login(body.tenant, body.email, client)
     return await service.login(call.rt.db, call.rt.settings, body)
 
 

@@ -13,12 +13,16 @@ that does not exist (the skipped hour) or exists twice (the repeated hour) resol
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any, Literal, get_args
 
+from server.errors import ValidationFailed
 from server.timezones import zone
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Day, ...] = get_args(Day)  # in ``date.weekday()`` order
 WorkingHours = Mapping[str, Sequence[Sequence[str]]]
 Interval = tuple[datetime, datetime]
 _DAY = timedelta(days=1)
@@ -122,3 +126,37 @@ def within_working_hours(
         return True
     intervals = working_intervals(working_hours, tz, start, end)
     return len(intervals) == 1 and intervals[0] == (start.astimezone(UTC), end.astimezone(UTC))
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = parse_clock(clock)
+    return hours * 60 + minutes
+
+
+def sorted_template(hours: Mapping[Any, Any] | None) -> dict[str, list[list[str]]] | None:
+    """A template in canonical form: days in week order, each day's pairs by start."""
+    if hours is None:
+        return None
+    return {
+        day: sorted(([str(a), str(b)] for a, b in hours[day]), key=lambda p: _minutes(p[0]))
+        for day in WEEKDAYS
+        if day in hours
+    }
+
+
+def check_template(hours: Mapping[Any, Any], field: str = "working_hours") -> None:
+    """422 listing every bad pair of a template (its clocks already ``HH:MM``): each pair
+    needs start < end ("24:00" only as an end), and a day's pairs may not overlap."""
+    problems: list[dict[str, str]] = []
+    for day, pairs in (sorted_template(hours) or {}).items():
+        for index, (start, end) in enumerate(hours[day]):
+            if start == "24:00" or _minutes(start) >= _minutes(end):
+                problems.append(
+                    {"field": f"{field}.{day}.{index}", "message": "start must be before end"}
+                )
+        for (_, prev_end), (start, _) in itertools.pairwise(pairs):
+            if _minutes(start) < _minutes(prev_end):
+                problems.append({"field": f"{field}.{day}", "message": "intervals overlap"})
+                break
+    if problems:
+        raise ValidationFailed(problems)

@@ -31,7 +31,7 @@ async def booking_context(
     )
 
 
-async def lock_project(tx: Tx, project_id: UUID) -> Decimal | None:
+async def lock_booking_project(tx: Tx, project_id: UUID) -> Decimal | None:
     value = await tx.fetchval(QUERIES["lock_booking_project"], tx.tenant_id, project_id)
     return value if isinstance(value, Decimal) else None
 

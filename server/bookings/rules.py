@@ -10,7 +10,6 @@ from server import errors
 from server.auth.tokens import role_at_least
 from server.availability.hours import within_working_hours
 
-BLOCKING = ("pending", "confirmed", "completed")
 EDITABLE = ("pending", "confirmed")
 
 
@@ -69,7 +68,7 @@ def check_target(
         raise ProjectInactive("The project is deactivated and takes no new bookings")
 
 
-def check_working_hours(
+def check_within_working_hours(
     context: Mapping[str, Any], start: datetime, end: datetime, *, role: str | None
 ) -> None:
     """Members book inside one working interval of the resource; managers anywhere."""

@@ -30,7 +30,7 @@ from server.bookings.rules import (
     EDITABLE,
     check_period,
     check_target,
-    check_working_hours,
+    check_within_working_hours,
     initial_status,
     is_manager,
     utc,
@@ -161,7 +161,7 @@ def judge(
     check_period(start, end, context["max_booking_days"])
     role = tx.ctx.role
     status = initial_status(body.status, approval_required=context["approval_required"], role=role)
-    check_working_hours(context, start, end, role=role)
+    check_within_working_hours(context, start, end, role=role)
     return status  # fmt: skip
 
 
@@ -345,7 +345,7 @@ async def update_booking(
     status = before.status
     if moved:
         check_period(start, end, context["max_booking_days"])
-        check_working_hours(context, start, end, role=tx.ctx.role)
+        check_within_working_hours(context, start, end, role=tx.ctx.role)
         needs_approval = context["approval_required"] and not is_manager(tx.ctx.role)
         if needs_approval and status == "confirmed":
             status = "pending"
@@ -353,7 +353,7 @@ async def update_booking(
     longer = end - start > before.end - before.start
     if project_id is not None and context["budget_hours"] is not None:
         if project_changed or longer:
-            budget = await queries.lock_project(tx, project_id)
+            budget = await queries.lock_booking_project(tx, project_id)
     await check_free(
         tx, context, project_id=project_id, budget=budget, start=start, end=end,
         excluding=booking_id,

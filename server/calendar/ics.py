@@ -34,7 +34,7 @@ def escape_text(value: str) -> str:
     return _CONTROL.sub("", value)
 
 
-def utc(value: datetime) -> str:
+def ics_time(value: datetime) -> str:
     """A DATE-TIME in UTC form, ``YYYYMMDDTHHMMSSZ``."""
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
@@ -73,9 +73,9 @@ def render_calendar(name: str, events: Iterable[Event]) -> str:
         lines += [
             "BEGIN:VEVENT",
             f"UID:{event.id}@{UID_DOMAIN}",
-            f"DTSTAMP:{utc(event.stamp)}",
-            f"DTSTART:{utc(event.start)}",
-            f"DTEND:{utc(event.end)}",
+            f"DTSTAMP:{ics_time(event.stamp)}",
+            f"DTSTART:{ics_time(event.start)}",
+            f"DTEND:{ics_time(event.end)}",
             f"SUMMARY:{escape_text(event.summary)}",
         ]
         if event.description:

@@ -44,7 +44,6 @@ class Call:
     body: Any
     query: Any
     params: dict[str, UUID]
-    raw_body: bytes = b""
 
     @property
     def auth(self) -> Context:
@@ -180,7 +179,7 @@ async def authenticate(rt: Runtime, request: Request, *, write: bool = False) ->
     )
     if write:
         key = rt.revocations.key(claims)
-        rt.revocations.judge(claims, await rt.limits.check_write(ctx, also=key))
+        rt.revocations.judge(claims, await rt.limiter.check_write(ctx, also=key))
         return ctx
     await rt.revocations.check(claims)
     return ctx
@@ -251,7 +250,7 @@ async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
         raw = await read_body(request, rt.settings.max_body_bytes)
         if spec.body is not None:
             body = decode_json(raw, spec.body)
-    call = Call(request, rt, ctx, body, query, params, raw)
+    call = Call(request, rt, ctx, body, query, params)
     if not spec.transactional:
         return _render(spec, await spec.handler(call))
     assert ctx is not None
@@ -259,7 +258,7 @@ async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
     if key is None:
         result = await rt.db.run(ctx, lambda tx: spec.handler(call, tx))
         return _render(spec, result)
-    status, payload = await idempotency.run(
+    status, payload = await idempotency.run_once(
         rt.db,
         ctx,
         key=key,

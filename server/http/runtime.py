@@ -17,5 +17,5 @@ class Runtime:
     settings: Settings
     db: Database
     redis: Redis
-    limits: Limiter
+    limiter: Limiter
     revocations: Revocations

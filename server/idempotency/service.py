@@ -33,7 +33,7 @@ def fingerprint(method: str, path: str, body: bytes) -> bytes:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).digest()
 
 
-async def run(
+async def run_once(
     db: Database,
     ctx: Context,
     *,

@@ -4,13 +4,13 @@ from server.db import Tx
 from server.http.api import Api, Call
 from server.projects import service
 from server.projects.schemas import (
-    Deactivate,
     ProjectCreate,
     ProjectOut,
     ProjectPage,
     ProjectQuery,
     ProjectUpdate,
 )
+from server.schemas import Deactivate
 
 api = Api()
 

@@ -51,7 +51,3 @@ class ProjectQuery(PageQuery):
 class ProjectPage(Out):
     items: list[ProjectOut]
     next_cursor: str | None
-
-
-class Deactivate(Schema):
-    reason: Annotated[str, Meta(min_length=1, max_length=500)]

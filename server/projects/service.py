@@ -16,13 +16,13 @@ from server.events.service import record
 from server.pagination import decode_key, page
 from server.projects import queries
 from server.projects.schemas import (
-    Deactivate,
     ProjectCreate,
     ProjectOut,
     ProjectPage,
     ProjectQuery,
     ProjectUpdate,
 )
+from server.schemas import Deactivate
 
 
 def _hours(value: Decimal | None) -> float | None:

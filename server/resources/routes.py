@@ -4,13 +4,13 @@ from server.db import Tx
 from server.http.api import Api, Call
 from server.resources import service
 from server.resources.schemas import (
-    Deactivate,
     ResourceCreate,
     ResourceOut,
     ResourcePage,
     ResourceQuery,
     ResourceUpdate,
 )
+from server.schemas import Deactivate
 
 api = Api()
 

@@ -2,18 +2,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 import msgspec
 from msgspec import Meta
 
+from server.availability.hours import Day, check_template
 from server.pagination import PageQuery
-from server.resources.hours import check_working_hours
-from server.schemas import Check, Out, Reason, Schema
+from server.schemas import Check, Out, Schema
 from server.timezones import check_zone
 
-Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Clock = Annotated[str, Meta(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", examples=["09:00"])]
 WorkingHours = dict[Day, Annotated[list[tuple[Clock, Clock]], Meta(max_length=24)]]
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -21,7 +20,7 @@ Kind = Annotated[str, Meta(min_length=1, max_length=40, examples=["person", "roo
 Skill = Annotated[str, Meta(min_length=1, max_length=40)]
 Skills = Annotated[list[Skill], Meta(max_length=50)]
 TimeZone = Annotated[str, Meta(min_length=1, max_length=64, examples=["Europe/Berlin"])]
-CHECKS: Mapping[str, Check] = {"timezone": check_zone, "working_hours": check_working_hours}
+CHECKS: Mapping[str, Check] = {"timezone": check_zone, "working_hours": check_template}
 
 
 class ResourceOut(Out):
@@ -58,10 +57,6 @@ class ResourceUpdate(Schema):
     timezone: TimeZone | msgspec.UnsetType = msgspec.UNSET
     skills: Skills | msgspec.UnsetType = msgspec.UNSET
     working_hours: WorkingHours | msgspec.UnsetType | None = msgspec.UNSET
-
-
-class Deactivate(Schema):
-    reason: Annotated[Reason, Meta(min_length=1)]
 
 
 class ResourceQuery(PageQuery):

@@ -10,13 +10,12 @@ import asyncpg
 import msgspec
 
 from server import errors
+from server.availability.hours import sorted_template
 from server.db import Tx
 from server.events.service import record
 from server.pagination import decode_key, page
 from server.resources import queries
-from server.resources.hours import check_working_hours
 from server.resources.schemas import (
-    Deactivate,
     ResourceCreate,
     ResourceOut,
     ResourcePage,
@@ -24,7 +23,7 @@ from server.resources.schemas import (
     ResourceUpdate,
     plain_hours,
 )
-from server.timezones import check_zone
+from server.schemas import Deactivate
 
 
 def resource_out(row: asyncpg.Record | dict[str, Any]) -> ResourceOut:
@@ -55,8 +54,7 @@ async def _record(tx: Tx, type: str, before: Any, after: Any) -> None:
 
 
 async def create_resource(tx: Tx, body: ResourceCreate) -> ResourceOut:
-    check_zone(body.timezone)
-    hours = check_working_hours(body.working_hours)
+    hours = sorted_template(body.working_hours)
     row = await queries.insert_resource(
         tx,
         resource_id=uuid.uuid4(),
@@ -99,10 +97,10 @@ async def update_resource(tx: Tx, resource_id: UUID, body: ResourceUpdate) -> Re
     before = resource_out(row)
     timezone = before.timezone
     if body.timezone is not msgspec.UNSET:
-        timezone = check_zone(body.timezone)
+        timezone = body.timezone
     hours: dict[str, Any] | None = before.working_hours
     if body.working_hours is not msgspec.UNSET:
-        hours = check_working_hours(body.working_hours)
+        hours = sorted_template(body.working_hours)
     updated = await queries.update_resource(
         tx,
         resource_id,

@@ -19,6 +19,4 @@ api = Api()
 )
 async def get_schedule(call: Call) -> ScheduleOut:
     query: ScheduleQuery = call.query
-    return await call.rt.db.read(
-        call.auth, lambda tx: service.schedule(tx, query), isolation="repeatable_read"
-    )
+    return await call.rt.db.read(call.auth, lambda tx: service.schedule(tx, query), snapshot=True)

@@ -38,7 +38,7 @@ def _describe(booking: BookingOut) -> str:
     )
 
 
-async def run(tx: Tx, kind: str, booking: BookingOut) -> BookingOut:
+async def apply_action(tx: Tx, kind: str, booking: BookingOut) -> BookingOut:
     """Apply ``kind`` to ``booking`` (already checked with ``applies``); the booking after."""
     if kind == "remind":
         await notifications.notify_user(

@@ -54,7 +54,7 @@ async def apply(tx: Tx, timer: asyncpg.Record) -> str:
     if moot:
         await queries.finish_timer(tx, timer["id"], state="cancelled")
         return "moot"
-    await actions.run(tx, kind, booking)
+    await actions.apply_action(tx, kind, booking)
     # After the transition: rescheduling inside it cancels this timer, and we close it as done.
     await queries.finish_timer(tx, timer["id"], state="done")
     return kind

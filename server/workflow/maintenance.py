@@ -11,7 +11,7 @@ MONTHS_AHEAD = 3
 IDEMPOTENCY_LIFETIME = timedelta(hours=24)
 
 
-async def run(db: Database, *, event_retention: timedelta) -> dict[str, int]:
+async def run_maintenance(db: Database, *, event_retention: timedelta) -> dict[str, int]:
     """Both chores, each in its own transaction; returns what each did."""
     made = await db.run(
         None, lambda tx: queries.ensure_audit_partitions(tx, months_ahead=MONTHS_AHEAD)

@@ -6,7 +6,6 @@ failed enqueue costs at most one sweep period, never a transition.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,8 +18,6 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from server.db import Enqueuer, Job
-
-log = logging.getLogger(__name__)
 
 HEARTBEAT_KEY = "booking:worker:heartbeat"
 QUEUE_NAME = "arq:queue"

@@ -66,3 +66,16 @@ async def test_a_request_cancelled_mid_statement_leaves_nothing(one: Database) -
         await task
     name, tenant, advisory, in_xact = await asyncio.wait_for(_session_state(one), 5)
     assert (name != APP_ROLE, tenant, advisory, in_xact) == (True, "", 0, False)
+
+
+async def test_read_takes_a_snapshot_only_when_asked(one: Database) -> None:
+    async def mode(tx: Tx) -> tuple[str, str]:
+        row = await tx.fetchrow(
+            "SELECT current_setting('transaction_isolation') AS level,"
+            " current_setting('transaction_read_only') AS read_only"
+        )
+        assert row is not None
+        return row["level"], row["read_only"]
+
+    assert await one.read(None, mode) == ("read committed", "off")
+    assert await one.read(None, mode, snapshot=True) == ("repeatable read", "on")

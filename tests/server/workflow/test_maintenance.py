@@ -19,7 +19,7 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
 
 
 async def test_partitions_ahead_and_prune(db: Database, database_url: str) -> None:
-    first = await maintenance.run(db, event_retention=timedelta(days=7))
+    first = await maintenance.run_maintenance(db, event_retention=timedelta(days=7))
     assert first["partitions_created"] == 0  # the migration made them already
     assert first["rows_pruned"] >= 0
     conn = await asyncpg.connect(database_url)

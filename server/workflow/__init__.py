@@ -1,0 +1,2 @@
+"""Workflow: per-tenant clocks (escalation, expiry, reminders, completion) and the timers
+that apply them to bookings."""
