@@ -16,7 +16,8 @@ from bench.listeners import CLIENTS, raise_fd_limit
 from bench.report import Result, Yardstick, table, write_json
 from bench.runner import Plan, run
 from bench.scenarios import SCENARIOS
-from bench.stack import Stack, free_port, own_stack
+from bench.stack import Stack, own_stack
+from server.devservices import free_port
 
 # Per scenario, what an unset option means.
 DEFAULTS: dict[str, dict[str, float]] = {

@@ -10,7 +10,6 @@ import contextlib
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from server import migrations
-from server.devservices import DEFAULT_DATA_DIR, resolve_services
+from server.devservices import DEFAULT_DATA_DIR, free_port, resolve_services
 
 DATA_DIR = DEFAULT_DATA_DIR / "bench"
 DATABASE = "bench"
@@ -87,13 +86,6 @@ async def durability_of(database_url: str) -> str:
     finally:
         await conn.close()
     return f"fsync={fsync} synchronous_commit={commit}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager

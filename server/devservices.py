@@ -93,7 +93,7 @@ def start_postgres(data_dir: Path, *, durable: bool = False) -> tuple[str, Calla
         _init_cluster(bindir, pgdata, user)
         _remove_stale_pidfile(pgdata)
         sockets = pgdata if len(str(pgdata)) <= _MAX_SOCKET_DIR else _private_tempdir(stack, user)
-        port = _free_port()
+        port = free_port()
         settings = (
             [] if durable else ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]
         )
@@ -117,12 +117,11 @@ def start_redis(data_dir: Path) -> tuple[str, Callable[[], None]]:
     with ExitStack() as stack:
         base = _claim_slot(stack, data_dir.resolve(), "redis")
         base.mkdir(exist_ok=True)
-        port = _free_port()
-        argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--daemonize", "no"]
-        argv += ["--save", "", "--appendonly", "no", "--dir", str(base)]
+        port = free_port()
+        argv = redis_argv(binary, port, base)
         # Redis retitles itself "redis-server 127.0.0.1:PORT", which is what a later run finds.
         proc, log = _spawn(stack, base, argv, f"127.0.0.1:{port}", None)
-        _wait_until("Redis", lambda: _redis_pong(port), proc, log)
+        _wait_until("Redis", lambda: redis_pong(port), proc, log)
         stop = _stopper(stack.pop_all())
     return f"redis://127.0.0.1:{port}/0", stop
 
@@ -303,14 +302,21 @@ def _wait_until(
         raise ServicesError(f"{problem}; the end of {log}:\n{tail}")
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on the loopback that nothing listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
 
 
-def _redis_pong(port: int) -> bool:
+def redis_argv(binary: str, port: int, directory: Path) -> list[str]:
+    """A redis-server on the loopback that keeps nothing on disk."""
+    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--daemonize", "no"]
+    return [*argv, "--save", "", "--appendonly", "no", "--dir", str(directory)]
+
+
+def redis_pong(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
             sock.sendall(b"PING\r\n")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from server.devservices import free_port
 
 
 class Sink:
@@ -24,12 +25,6 @@ class Sink:
             return self.refusals.pop(0)
         self.accepted.append(envelope)
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

@@ -49,3 +49,16 @@ def test_a_public_name_is_defined_in_one_feature() -> None:
         if len(places) > 1
     }
     assert shared == {}, shared
+
+
+def test_one_free_port_helper() -> None:
+    """Tests, bench and dev services share ``server.devservices.free_port``."""
+    spelled = [
+        str(path.relative_to(ROOT))
+        for top in (*PACKAGES, "tests", "bench")
+        for path in sorted((ROOT / top).rglob("*.py"))
+        if "node_modules" not in path.parts
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef) and node.name.strip("_") == "free_port"
+    ]
+    assert spelled == ["server/devservices.py"]

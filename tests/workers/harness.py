@@ -10,7 +10,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,19 +19,15 @@ from pathlib import Path
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from server.devservices import free_port, redis_argv, redis_pong
 from server.workflow.queue import HEARTBEAT_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class PrivateRedis:
-    """A redis-server on a fixed port that can be stopped and started again."""
+    """The dev services' Redis (``redis_argv``) on a fixed port, stopped and started again
+    by the test (``devservices.start_redis`` picks a new port each start)."""
 
     def __init__(self, workdir: Path) -> None:
         self.port = free_port()
@@ -46,18 +41,13 @@ class PrivateRedis:
     def start(self) -> None:
         binary = shutil.which("redis-server")
         assert binary, "redis-server is needed for worker tests"
-        argv = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-        argv += ["--appendonly", "no", "--dir", str(self.workdir)]
+        argv = redis_argv(binary, self.port, self.workdir)
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.05)
+            if redis_pong(self.port):
+                return
+            time.sleep(0.05)
         raise RuntimeError("private redis-server did not start")
 
     def stop(self) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -21,7 +20,7 @@ from redis.asyncio import Redis
 
 from server.app import create_app
 from server.config import Settings
-from server.devservices import start_redis
+from server.devservices import redis_argv, redis_pong, start_redis
 from server.workflow.queue import HEARTBEAT_KEY
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -54,23 +53,11 @@ async def test_metrics(client: httpx.AsyncClient) -> None:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _wait_for_port(port: int, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                if sock.recv(16).startswith(b"+PONG"):
-                    return
-        except OSError:
-            pass
+        if redis_pong(port):
+            return
         if time.monotonic() > deadline:
             raise TimeoutError(f"redis on port {port} did not start")
         time.sleep(0.05)
@@ -82,19 +69,7 @@ def redis_on_port(port: int, data_dir: Path) -> Iterator[Callable[[], None]]:
     assert REDIS_SERVER is not None
     data_dir.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
-        [
-            REDIS_SERVER,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(data_dir),
-        ],
+        redis_argv(REDIS_SERVER, port, data_dir),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
