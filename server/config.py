@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import limits
 import msgspec
 
 PREFIX = "BOOKING_"
 DEFAULT_NODE_MODULES = Path(__file__).resolve().parent / "dashboard" / "node_modules"
-_RATE = re.compile(r"\d+\s*/\s*\d*\s*(second|minute|hour|day)s?")
 # Never echoed in an error message: it ends up in logs.
 _SECRETS = frozenset({"jwt_secret", "platform_token", "demo_password"})
 
@@ -106,11 +106,21 @@ def load_settings(environ: Mapping[str, str], **overrides: Any) -> Settings:
             f" ({settings.pool_min} > {settings.pool_max})"
         )
     for name in ("rate_limit_login", "rate_limit_login_ip", "rate_limit_write"):
-        if not _RATE.fullmatch(getattr(settings, name)):
+        if not _one_rate(getattr(settings, name)):
             raise ConfigError(
-                f"{PREFIX}{name.upper()}: expected '<count>/<period>' such as '10/minute'"
+                f"{PREFIX}{name.upper()}: expected one '<count>/<period>' such as '10/minute'"
+                " or '5000/month'"
             )
     return settings
+
+
+def _one_rate(text: str) -> bool:
+    """One limit as the ``limits`` library reads it (the reader of these settings)."""
+    try:
+        items = limits.parse_many(text)
+    except ValueError:
+        return False
+    return len(items) == 1 and items[0].amount >= 1
 
 
 def _reason(exc: msgspec.ValidationError) -> str:

@@ -77,10 +77,15 @@ def test_pool_min_may_not_exceed_pool_max() -> None:
         load_settings({"BOOKING_POOL_MIN": "30", "BOOKING_POOL_MAX": "20"})
 
 
-def test_rate_limit_must_match_exactly() -> None:
-    assert load_settings({"BOOKING_RATE_LIMIT_WRITE": "5 / 2 hours"}).rate_limit_write
-    with pytest.raises(ConfigError, match=r"^BOOKING_RATE_LIMIT_WRITE"):
-        load_settings({"BOOKING_RATE_LIMIT_WRITE": "5/minute\n"})
+@pytest.mark.parametrize("rate", ["5 / 2 hours", "10/month", "1 per day", "600/minute"])
+def test_a_rate_is_what_the_limits_library_reads(rate: str) -> None:
+    assert load_settings({"BOOKING_RATE_LIMIT_WRITE": rate}).rate_limit_write == rate
+
+
+@pytest.mark.parametrize("rate", ["5/minute;x", "10/minute, 5/second", "0/minute", "often"])
+def test_a_rate_is_one_positive_limit(rate: str) -> None:
+    with pytest.raises(ConfigError, match=r"^BOOKING_RATE_LIMIT_WRITE: expected one"):
+        load_settings({"BOOKING_RATE_LIMIT_WRITE": rate})
 
 
 @pytest.mark.parametrize(
