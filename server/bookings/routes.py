@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from server.bookings import service, transitions
-from server.bookings.rules import parse_if_match
 from server.bookings.schemas import (
     AssignBody,
     BookingCreate,
@@ -69,11 +68,12 @@ async def get_booking(call: Call) -> BookingOut:
     tag="bookings",
     body=BookingUpdate,
     response=BookingOut,
-    errors=(*WRITE_ERRORS, 412),
+    errors=WRITE_ERRORS,
+    if_match=True,
 )
 async def update_booking(call: Call, tx: Tx) -> BookingOut:
-    if_match = parse_if_match(call.request.headers.get("if-match"))
-    return await service.update_booking(tx, call.params["booking_id"], call.body, if_match=if_match)
+    booking_id = call.params["booking_id"]
+    return await service.update_booking(tx, booking_id, call.body, if_match=call.if_match)
 
 
 def _transition(action: str, role: str, summary: str) -> Handler:

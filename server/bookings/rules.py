@@ -78,13 +78,3 @@ def check_within_working_hours(
         raise OutsideWorkingHours(
             f"The period is not inside the resource's working hours ({context['timezone']})"
         )
-
-
-def parse_if_match(header: str | None) -> int | None:
-    """``If-Match: "3"`` (or ``W/"3"``, or ``3``) as a version; 422 when malformed."""
-    if header is None:
-        return None
-    text = header.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
-        raise errors.ValidationFailed.field("If-Match", 'expected a quoted version, e.g. "3"')
-    return int(text)

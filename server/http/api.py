@@ -44,6 +44,8 @@ class Call:
     body: Any
     query: Any
     params: dict[str, UUID]
+    # The version of ``If-Match`` on a route declared with ``if_match=True``.
+    if_match: int | None = None
 
     @property
     def auth(self) -> Context:
@@ -67,6 +69,8 @@ class RouteSpec:
     transactional: bool
     content_type: str = "application/json"
     params: tuple[str, ...] = field(default=())
+    # Takes ``If-Match: "<version>"`` (stale → 412), parsed into ``Call.if_match``.
+    if_match: bool = False
     # Answers other than the success one whose body is not a Problem (503 of /readyz).
     other_responses: dict[int, type[Any]] = field(default_factory=dict)
 
@@ -102,6 +106,7 @@ class Api:
         transactional: bool | None = None,
         content_type: str = "application/json",
         other_responses: dict[int, type[Any]] | None = None,
+        if_match: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Declare a route. Authenticated writes run in one transaction: ``h(call, tx)``."""
 
@@ -126,6 +131,7 @@ class Api:
                     content_type=content_type,
                     params=tuple(_PARAM.findall(path)),
                     other_responses=dict(other_responses or {}),
+                    if_match=if_match,
                 )
             )
             return handler
@@ -251,6 +257,8 @@ async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
         if spec.body is not None:
             body = decode_json(raw, spec.body)
     call = Call(request, rt, ctx, body, query, params)
+    if spec.if_match:
+        call.if_match = parse_if_match(request.headers.get("if-match"))
     if not spec.transactional:
         return _render(spec, await spec.handler(call))
     assert ctx is not None
@@ -269,7 +277,30 @@ async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
         work=lambda tx: spec.handler(call, tx),
         render=lambda result: _encode(spec, result),
     )
-    return raw_response(status, payload)
+    return raw_response(status, payload, etag=_etag(payload) if status < 300 else None)
+
+
+def parse_if_match(header: str | None) -> int | None:
+    """``If-Match: "3"`` (or ``W/"3"``, or ``3``) as a version; 422 when malformed."""
+    if header is None:
+        return None
+    text = header.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise errors.ValidationFailed.field("If-Match", 'expected a quoted version, e.g. "3"')
+    return int(text)
+
+
+class _Versioned(msgspec.Struct):
+    version: int | None = None
+
+
+def _etag(payload: bytes) -> str | None:
+    """The ETag of an encoded answer: its entity's ``version``, as ``_render`` gives it."""
+    try:
+        version = msgspec.json.decode(payload, type=_Versioned).version
+    except msgspec.ValidationError:  # not an object: a list, or no body
+        return None
+    return None if version is None else f'"{version}"'
 
 
 def _encode(spec: RouteSpec, result: Any) -> tuple[int, bytes]:
@@ -292,8 +323,9 @@ def _render(spec: RouteSpec, result: Any) -> Response:
     return Response(payload, status_code=status, media_type=spec.content_type, headers=headers)
 
 
-def raw_response(status: int, payload: bytes) -> Response:
+def raw_response(status: int, payload: bytes, *, etag: str | None = None) -> Response:
     if status == 204:
         return Response(status_code=204)
     media = "application/problem+json" if status >= 400 else "application/json"
-    return Response(payload, status_code=status, media_type=media)
+    headers = {"ETag": etag} if etag is not None else None
+    return Response(payload, status_code=status, media_type=media, headers=headers)

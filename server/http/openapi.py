@@ -24,7 +24,6 @@ OPENAPI_VERSION = "3.1.0"
 REF = "#/components/schemas/{name}"
 PROBLEM_MEDIA = "application/problem+json"
 # PATCH on this path takes an optimistic-concurrency precondition.
-IF_MATCH_PATHS = frozenset({"/v1/bookings/{id}"})
 
 STATUS_TEXT: dict[int, str] = {
     400: "Malformed JSON (`malformed_json`)",
@@ -196,8 +195,7 @@ def _operation(
     parameters = [_path_parameter(name) for name in spec.params]
     if spec.query is not None:
         parameters.extend(_query_parameters(schemas[_ref_name(by_type[spec.query])]))
-    if_match = spec.method == "PATCH" and spec.path in IF_MATCH_PATHS
-    parameters.extend(_header_parameters(spec, if_match=if_match))
+    parameters.extend(_header_parameters(spec))
     if parameters:
         op["parameters"] = parameters
     if spec.body is not None:
@@ -207,7 +205,7 @@ def _operation(
             "content": {"application/json": {"schema": by_type[spec.body]}},
         }
     responses: dict[str, Any] = {str(spec.status): _success(spec, by_type)}
-    for status in _error_statuses(spec, if_match=if_match):
+    for status in _error_statuses(spec):
         responses[str(status)] = {"$ref": f"#/components/responses/Problem{status}"}
     for status, cls in spec.other_responses.items():
         responses[str(status)] = {
@@ -265,7 +263,7 @@ def _is_array(prop: dict[str, Any]) -> bool:
     return any(option.get("type") == "array" for option in prop.get("anyOf", ()))
 
 
-def _header_parameters(spec: RouteSpec, *, if_match: bool) -> list[dict[str, Any]]:
+def _header_parameters(spec: RouteSpec) -> list[dict[str, Any]]:
     headers: list[dict[str, Any]] = []
     if spec.transactional and spec.role is not None and spec.method in WRITE_METHODS:
         headers.append(
@@ -277,7 +275,7 @@ def _header_parameters(spec: RouteSpec, *, if_match: bool) -> list[dict[str, Any
                 "schema": {"type": "string", "minLength": 1, "maxLength": 255},
             }
         )
-    if if_match:
+    if spec.if_match:
         headers.append(
             {
                 "name": "If-Match",
@@ -316,7 +314,7 @@ def _success(spec: RouteSpec, by_type: dict[Any, dict[str, Any]]) -> dict[str, A
     return response
 
 
-def _error_statuses(spec: RouteSpec, *, if_match: bool) -> list[int]:
+def _error_statuses(spec: RouteSpec) -> list[int]:
     statuses = (set(spec.errors) | {429, 500}) - set(spec.other_responses)
     if spec.role is not None:
         statuses |= {401, 403}
@@ -326,8 +324,8 @@ def _error_statuses(spec: RouteSpec, *, if_match: bool) -> list[int]:
         statuses.add(404)
     if spec.body is not None:
         statuses |= {400, 413}
-    if if_match:
-        statuses.add(412)
+    if spec.if_match:
+        statuses |= {412, 422}
     statuses.discard(spec.status)
     return sorted(statuses)
 

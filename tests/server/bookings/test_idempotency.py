@@ -20,6 +20,7 @@ async def test_replay_and_reuse(client: httpx.AsyncClient) -> None:
     again = await client.post("/v1/bookings", json=body, headers=headers)
     assert first.status_code == again.status_code == 201
     assert first.content == again.content
+    assert first.headers["etag"] == again.headers["etag"] == '"1"'
     assert await _bookings(client, w.viewer) == [first.json()["id"]]
     # The same JSON written differently (key order, spacing) is the same body.
     reordered = json.dumps(dict(reversed(body.items())), indent=2).encode()

@@ -140,3 +140,18 @@ async def test_booking_responses_carry_the_version_as_etag(client: httpx.AsyncCl
     assert edited.headers["etag"] == '"2"'
     cancelled = await client.post(f"{url}/cancel", headers=w.member)
     assert cancelled.headers["etag"] == '"3"'
+
+
+async def test_if_match_is_parsed_before_the_write(client: httpx.AsyncClient) -> None:
+    w = await world(client)
+    created = await w.book(at("08:00"), at("09:00"), headers=w.member)
+    url = f"/v1/bookings/{created.json()['id']}"
+    bad = await client.patch(url, json={"note": "n"}, headers={**w.member, "If-Match": "v1"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"] == [
+        {"field": "If-Match", "message": 'expected a quoted version, e.g. "3"'}
+    ]
+    weak = await client.patch(
+        url, json={"note": "n"}, headers={**w.member, "If-Match": 'W/"1"', "Idempotency-Key": "k"}
+    )
+    assert (weak.status_code, weak.headers["etag"]) == (200, '"2"')

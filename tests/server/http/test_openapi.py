@@ -163,15 +163,30 @@ def test_awkward_schemas_validate() -> None:
     assert status["description"] == "Comma-separated"
 
 
-def test_booking_patch_takes_if_match() -> None:
+def test_a_route_declares_if_match() -> None:
     api = Api()
 
-    @api.route("PATCH", "/v1/bookings/{id}", role="member", summary="Edit", tag="bookings")
-    async def update_booking(call: Any, tx: Any) -> None: ...
+    @api.route("PATCH", "/v1/things/{id}", role="member", summary="Edit", tag="t", if_match=True)
+    async def edit_thing(call: Any, tx: Any) -> None: ...
 
-    op = build_document(api)["paths"]["/v1/bookings/{id}"]["patch"]
-    assert "If-Match" in {p["name"] for p in op["parameters"] if p["in"] == "header"}
-    assert "412" in op["responses"]
+    @api.route("PUT", "/v1/things/{id}", role="member", summary="Replace", tag="t")
+    async def replace_thing(call: Any, tx: Any) -> None: ...
+
+    item = build_document(api)["paths"]["/v1/things/{id}"]
+    headers = {m: {p["name"] for p in item[m]["parameters"] if p["in"] == "header"} for m in item}
+    assert headers == {"patch": {"If-Match", "Idempotency-Key"}, "put": {"Idempotency-Key"}}
+
+
+def test_booking_patch_documents_if_match_and_412() -> None:
+    doc = build_document(build_api())
+    takes_if_match = {
+        (method, path)
+        for path, item in doc["paths"].items()
+        for method, op in item.items()
+        if "If-Match" in {p["name"] for p in op.get("parameters", ())}
+    }
+    assert takes_if_match == {("patch", "/v1/bookings/{booking_id}")}
+    assert "412" in doc["paths"]["/v1/bookings/{booking_id}"]["patch"]["responses"]
 
 
 async def test_readyz_503_is_the_readiness_object_not_a_problem(client: httpx.AsyncClient) -> None:
