@@ -12,7 +12,7 @@ MEDIA = "text/calendar; charset=utf-8"
 
 @api.route(
     "GET",
-    "/v1/resources/{id}/calendar.ics",
+    "/v1/resources/{resource_id}/calendar.ics",
     role="viewer",
     summary="The resource's blocking bookings as iCalendar (RFC 5545)",
     tag="calendar",
@@ -21,7 +21,7 @@ MEDIA = "text/calendar; charset=utf-8"
 )
 async def resource_calendar(call: Call) -> Response:
     query: CalendarQuery = call.query
-    resource_id = call.params["id"]
+    resource_id = call.params["resource_id"]
     body = await call.rt.db.read(
         call.auth, lambda tx: service.resource_calendar(tx, resource_id, query)
     )

@@ -38,15 +38,17 @@ async def list_users(call: Call) -> UserPage:
     return await call.rt.db.read(call.auth, lambda tx: service.list_users(tx, query))
 
 
-@api.route("GET", "/v1/users/{id}", role="admin", summary="One user", tag="users", response=UserOut)
+@api.route(
+    "GET", "/v1/users/{user_id}", role="admin", summary="One user", tag="users", response=UserOut
+)
 async def get_user(call: Call) -> UserOut:
-    user_id = call.params["id"]
+    user_id = call.params["user_id"]
     return await call.rt.db.read(call.auth, lambda tx: service.get_user(tx, user_id))
 
 
 @api.route(
     "PATCH",
-    "/v1/users/{id}",
+    "/v1/users/{user_id}",
     role="admin",
     summary="Change a user's name or role",
     tag="users",
@@ -55,7 +57,7 @@ async def get_user(call: Call) -> UserOut:
     errors=(409,),
 )
 async def update_user(call: Call, tx: Tx) -> UserOut:
-    user_id = call.params["id"]
+    user_id = call.params["user_id"]
     body: UserUpdate = call.body
     if body.role is not None:
         # Tokens carry the role: the old ones must not keep the old rights.
@@ -65,7 +67,7 @@ async def update_user(call: Call, tx: Tx) -> UserOut:
 
 @api.route(
     "DELETE",
-    "/v1/users/{id}",
+    "/v1/users/{user_id}",
     role="admin",
     summary="Deactivate a user (soft delete)",
     tag="users",
@@ -74,6 +76,6 @@ async def update_user(call: Call, tx: Tx) -> UserOut:
     errors=(409,),
 )
 async def deactivate_user(call: Call, tx: Tx) -> UserOut:
-    user_id = call.params["id"]
+    user_id = call.params["user_id"]
     tx.after_commit.append(lambda: call.rt.revocations.revoke(tx.tenant_id, user_id))
     return await service.deactivate_user(tx, user_id, call.body)

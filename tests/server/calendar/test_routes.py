@@ -1,4 +1,4 @@
-"""GET /v1/resources/{id}/calendar.ics over HTTP.
+"""GET /v1/resources/{resource_id}/calendar.ics over HTTP.
 
 Tests that need resources and bookings go through ``POST /v1/resources`` and
 ``POST /v1/bookings``; until those routes are registered they are skipped.

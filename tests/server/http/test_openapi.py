@@ -204,3 +204,13 @@ async def test_booking_responses_declare_their_etag(client: httpx.AsyncClient) -
     assert get["headers"]["ETag"] == {"$ref": "#/components/headers/ETag"}
     listed = paths["/v1/bookings"]["get"]["responses"]["200"]
     assert "ETag" not in listed["headers"]
+
+
+def test_path_parameters_are_named_after_their_collection() -> None:
+    """``/v1/users/{user_id}``, ``/v1/resources/{resource_id}/calendar.ics``: one spelling."""
+    for spec in build_api().routes:
+        segments = spec.path.split("/")
+        for index, segment in enumerate(segments):
+            if segment.startswith("{"):
+                collection = segments[index - 1]
+                assert segment == "{" + collection.removesuffix("s") + "_id}", spec.path
