@@ -98,6 +98,9 @@ class Tx:
     state: str = "idle"  # idle -> open (BEGIN sent) | done (a sole statement committed)
     jobs: list[Job] = field(default_factory=list)
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Run in a fresh transaction once this one rolled back on an AppError, to read what
+    # the error should report (the bookings a refused write overlaps).
+    after_rollback: list[Callable[[Tx], Awaitable[None]]] = field(default_factory=list)
     evented: bool = False  # wrote an event: the relay is woken after commit
 
     @property
@@ -295,8 +298,10 @@ class Database:
         """Run ``fn`` in one transaction; retry lost races, then enqueue its jobs."""
         attempt = 0
         while True:
+            failed: Tx | None = None
             try:
                 async with self.transaction(ctx, lazy=True) as tx:
+                    failed = tx
                     result = await fn(tx)
                 break
             except errors.Retryable:
@@ -313,10 +318,11 @@ class Database:
                 if translated is exc:
                     raise
                 raise translated from exc
-            except errors.AppError as err:
-                if err.reread is not None:
-                    async with self.transaction(ctx) as tx:
-                        await err.reread(tx)
+            except errors.AppError:
+                if failed is not None and failed.after_rollback:
+                    async with self.transaction(ctx) as fresh:
+                        for reread in failed.after_rollback:
+                            await reread(fresh)
                 raise
         if tx.evented and self.on_events is not None:
             self.on_events(tx.tenant_id)

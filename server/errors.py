@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 PROBLEM_BASE = "https://booking.example/problems/"
@@ -19,8 +18,6 @@ class AppError(Exception):
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.extras = extras
-        # Set by a service that must re-read state after the failed transaction rolled back.
-        self.reread: Callable[[Any], Awaitable[None]] | None = None
 
     def problem(self, request_id: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {

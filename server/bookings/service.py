@@ -114,18 +114,24 @@ async def check_free(
 
 
 def on_conflict(
-    err: errors.AppError, *, resource_id: UUID, start: datetime, end: datetime, excluding: Any
+    tx: Tx,
+    err: errors.AppError,
+    *,
+    resource_id: UUID,
+    start: datetime,
+    end: datetime,
+    excluding: Any,
 ) -> None:
-    """Fill ``conflicts`` in a fresh transaction once this one has rolled back (the
+    """Fill ``conflicts`` in a fresh transaction once ``tx`` has rolled back (the
     exclusion constraint refused a booking the pre-check let through)."""
 
-    async def reread(tx: Tx) -> None:
+    async def reread(fresh: Tx) -> None:
         rows = await queries.booking_conflicts(
-            tx, resource_id=resource_id, start=start, end=end, excluding=excluding
+            fresh, resource_id=resource_id, start=start, end=end, excluding=excluding
         )
         err.extras["conflicts"] = _conflict_bodies([_conflict(r) for r in rows])
 
-    err.reread = reread
+    tx.after_rollback.append(reread)
 
 
 async def _budget_exceeded(
@@ -239,7 +245,7 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
                 diff=diff(None, planned),
             )
         except errors.BookingConflict as err:
-            on_conflict(err, resource_id=body.resource_id, start=start, end=end, excluding=None)
+            on_conflict(tx, err, resource_id=body.resource_id, start=start, end=end, excluding=None)
             raise
         if row["outcome"] != "stale":
             break
@@ -374,7 +380,7 @@ async def update_booking(
             budget_hours=budget,
         )
     except errors.BookingConflict as err:
-        on_conflict(err, resource_id=resource_id, start=start, end=end, excluding=booking_id)
+        on_conflict(tx, err, resource_id=resource_id, start=start, end=end, excluding=booking_id)
         raise
     if row is None:
         if project_id is not None and budget is not None:

@@ -90,7 +90,12 @@ async def _apply(
     except errors.BookingConflict as err:
         assert resource_id is not None
         on_conflict(
-            err, resource_id=resource_id, start=before.start, end=before.end, excluding=before.id
+            tx,
+            err,
+            resource_id=resource_id,
+            start=before.start,
+            end=before.end,
+            excluding=before.id,
         )
         raise
     if row is None:
