@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -93,9 +92,6 @@ class Realtime:
         self.relay.start()
         self.ticker = Ticker(self.sio, db, self.sessions, self.settings.heartbeat_seconds)
         self.ticker.start()
-        # Startup objects live as long as the process; keep the collector off them.
-        gc.collect()
-        gc.freeze()
 
     async def stop(self) -> None:
         if self.ticker is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -92,6 +93,9 @@ def create_app(settings: Settings) -> ASGIApp:
         )
         state["rt"] = rt
         await realtime.start(db, rpc=ServiceBookingRpc(db, rt.limiter.check_write))
+        # Startup objects live as long as the process; keep the collector off them.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

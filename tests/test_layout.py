@@ -62,3 +62,17 @@ def test_one_free_port_helper() -> None:
         if isinstance(node, ast.FunctionDef) and node.name.strip("_") == "free_port"
     ]
     assert spelled == ["server/devservices.py"]
+
+
+def test_the_collector_is_tuned_only_by_the_composition_root() -> None:
+    """``gc.freeze()`` and friends act on the whole process: server/app.py decides."""
+    callers = sorted(
+        str(path.relative_to(ROOT))
+        for path in _sources()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "gc"
+        and node.attr in {"freeze", "disable", "set_threshold"}
+    )
+    assert set(callers) == {"server/app.py"}
