@@ -32,8 +32,13 @@ js:
 dev: install js
 	$(PY) -m server dev
 
+# Line and branch coverage of server/, realtime/, workers/ on every run; a whole run (no
+# test path, -k or -m in PYTEST_ARGS) fails under the floor and names the files below it.
 test: install js
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@mkdir -p .data
+	$(PY) -m pytest --cov --cov-report= $(PYTEST_ARGS)
+	@case " $(PYTEST_ARGS) " in *tests/*|*::*|*" -k"*|*" -m"*) ;; \
+		*) $(PY) -m tests.coverage_floor ;; esac
 
 lint: install
 	$(VENV)/bin/ruff check .
