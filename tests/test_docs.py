@@ -1,0 +1,61 @@
+"""Numbers the docs quote are the code's: each is read from the text and compared."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from realtime import gateway
+from server.availability import service as availability
+from server.bookings import service as bookings
+from server.config import Settings
+from server.events.routes import EventsQuery
+from server.idempotency import service as idempotency
+from server.schedule import service as schedule
+from server.sql import SQL_DIR
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def _limit_max(cls: type[msgspec.Struct], name: str) -> int:
+    field = next(f for f in msgspec.structs.fields(cls) if f.name == name)
+    return int(field.type.__metadata__[0].le)
+
+
+def _idempotency_hours() -> int:
+    text = (SQL_DIR / "queries" / "idempotency.sql").read_text()
+    (hours,) = set(re.findall(r"interval '(\d+) hours'", text))
+    return int(hours)
+
+
+# (doc, pattern with one group, the value in the code)
+QUOTED: list[tuple[str, str, Callable[[], int]]] = [
+    ("bookings.md", r"judges again \(at most\s+(\d+)\s+times", lambda: bookings.CONTEXT_TRIES),
+    ("bookings.md", r"\(up to ([\d,]+)\s+resources\)", lambda: bookings.CONTEXTS_AT_ONCE),
+    (
+        "bookings.md",
+        r"`Idempotency-Key` \(1\u2013(\d+) characters",
+        lambda: idempotency.MAX_KEY_LENGTH,
+    ),
+    ("bookings.md", r"(\d+) h answer the first response", _idempotency_hours),
+    ("bookings.md", r"limit=1\.\.(\d+)", lambda: _limit_max(EventsQuery, "limit")),
+    ("bookings.md", r"\(window at most (\d+) days\)", lambda: schedule.MAX_WINDOW.days),
+    ("api.md", r"spans more than (\d+) days", lambda: availability.MAX_WINDOW.days),
+    ("realtime.md", r"At most (\d+) requests in flight", lambda: gateway.MAX_IN_FLIGHT),
+    (
+        "realtime.md",
+        r"`BOOKING_SYNC_MAX_EVENTS` \(default (\d+)\)",
+        lambda: Settings().sync_max_events,
+    ),
+]
+
+
+@pytest.mark.parametrize(("doc", "pattern", "value"), QUOTED, ids=[q[1][:40] for q in QUOTED])
+def test_a_quoted_number_is_the_codes(doc: str, pattern: str, value: Callable[[], int]) -> None:
+    found = re.findall(pattern, (DOCS / doc).read_text())
+    assert found, f"{doc} no longer says {pattern!r}: update this test with the text"
+    assert {int(n.replace(",", "")) for n in found} == {value()}
