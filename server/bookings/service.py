@@ -23,7 +23,7 @@ from uuid import UUID
 import msgspec
 
 from server import errors
-from server.bookings import queries
+from server.bookings import blocking, queries
 from server.bookings.rules import (
     EDITABLE,
     check_period,
@@ -63,6 +63,7 @@ def booking_out(row: Mapping[str, Any]) -> BookingOut:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         escalated_at=row["escalated_at"],
+        series_id=row["series_id"],
     )
 
 
@@ -90,7 +91,8 @@ async def check_free(
     end: datetime,
     excluding: UUID | None,
 ) -> None:
-    """409 with the overlapping bookings ``booking_context`` found under the resource's lock:
+    """409 with what ``booking_context`` found blocking under the resource's lock
+    (bookings and live holds: ``booking_conflict``; else time off: ``resource_unavailable``):
     the loser of a race is answered without an INSERT or a second transaction. A refused
     budget still wins over a conflict, as when the write statement decided both."""
     found = context["conflicts"]
@@ -100,8 +102,7 @@ async def check_free(
         booked = await queries.project_booked_seconds(tx, project_id, excluding=excluding)
         if booked + Decimal((end - start).total_seconds()) > budget * 3600:
             raise _budget_error(budget, booked / 3600, _hours(start, end))
-    conflicts = _conflict_bodies(msgspec.convert(found, list[ConflictOut]))
-    raise errors.BookingConflict(conflicts=conflicts)
+    blocking.refuse(found)
 
 
 def on_conflict(
@@ -177,7 +178,7 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
                 "project_id": body.project_id, "requester_id": tx.ctx.user_id,
                 "title": body.title, "note": body.note, "start": start, "end": end,
                 "status": status, "version": 1, "created_at": now, "updated_at": now,
-                "escalated_at": None,
+                "escalated_at": None, "series_id": None,
             }
         )
     )  # fmt: skip

@@ -14,7 +14,7 @@ ORDER BY name, id;
 -- Bookings of every status overlapping [$3, $4), of the listed resources or all, by (start, id).
 SELECT id, number, resource_id, project_id, requester_id, title, note,
     lower(period) AS start, upper(period) AS "end", status, version, created_at, updated_at,
-    escalated_at
+    escalated_at, series_id
 FROM bookings
 WHERE tenant_id = $1 AND ($2::uuid[] IS NULL OR resource_id = any($2::uuid[]))
   AND period && tstzrange($3, $4, '[)')
