@@ -24,6 +24,7 @@ from server.calendar.routes import api as calendar_api
 from server.config import Settings
 from server.db import Database
 from server.events.routes import api as events_api
+from server.holds.routes import api as holds_api
 from server.http.api import Api
 from server.http.docs import docs_api
 from server.http.middleware import RequestContext
@@ -35,6 +36,7 @@ from server.projects.routes import api as projects_api
 from server.resources.routes import api as resources_api
 from server.schedule.routes import api as schedule_api
 from server.tenants.routes import api as tenants_api
+from server.time_off.routes import api as time_off_api
 from server.users.routes import api as users_api
 from server.workflow import queue
 from server.workflow.routes import api as workflow_api
@@ -64,6 +66,8 @@ def build_api() -> Api:
     api.include(resources_api)
     api.include(projects_api)
     api.include(bookings_api)
+    api.include(holds_api)
+    api.include(time_off_api)
     api.include(schedule_api)
     api.include(audit_api)
     api.include(docs_api(api))  # last: the document describes every route above and itself

@@ -22,12 +22,17 @@ TIME_OFF = "time_off"
 T = TypeVar("T", ConflictOut, TimeOffConflictOut)
 
 
-def split(found: Sequence[Any] | None) -> tuple[list[Any], list[Any]]:
-    """(bookings and holds, time off) as JSON-ready bodies, times in UTC."""
+def split(
+    found: Sequence[Any] | None, *, occurrences: bool = False
+) -> tuple[list[Any], list[Any]]:
+    """(bookings and holds, time off) as JSON-ready bodies, times in UTC; each names its
+    ``occurrence_start`` only when ``occurrences`` (a series)."""
     blocking: list[Any] = []
     time_off: list[Any] = []
     seen: set[Any] = set()
     for entry in found or ():
+        if not occurrences:
+            entry = {k: v for k, v in entry.items() if k != "occurrence_start"}
         if entry["status"] == TIME_OFF:
             item = _in_utc(msgspec.convert(entry, TimeOffConflictOut, strict=False))
             if (item.id, item.occurrence_start) not in seen:
@@ -50,9 +55,9 @@ def _in_utc(item: T) -> T:
     )
 
 
-def refuse(found: Sequence[Any] | None) -> None:
+def refuse(found: Sequence[Any] | None, *, occurrences: bool = False) -> None:
     """Raise the 409 that ``found`` means; nothing when it is empty."""
-    conflicts, time_off = split(found)
+    conflicts, time_off = split(found, occurrences=occurrences)
     if conflicts:
         raise errors.BookingConflict(conflicts=conflicts)
     if time_off:

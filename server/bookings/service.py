@@ -209,6 +209,24 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
     return after
 
 
+async def lock_periods(
+    tx: Tx,
+    resource_id: UUID,
+    starts: list[datetime],
+    ends: list[datetime],
+    *,
+    project_id: UUID | None = None,
+) -> Mapping[str, Any]:
+    """Take the resource's lock and read what blocks the periods (see ``blocking``), with
+    the resource, the project and the tenant's settings: what holds, time off and series
+    check before they write."""
+    context = await queries.periods_context(
+        tx, resource_id=resource_id, project_id=project_id, starts=starts, ends=ends
+    )
+    assert context is not None, "every tenant has workflow settings"
+    return context
+
+
 async def get_booking(tx: Tx, booking_id: UUID) -> BookingOut:
     row = await queries.get_booking(tx, booking_id)
     if row is None:

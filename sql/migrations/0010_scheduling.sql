@@ -38,14 +38,11 @@ CREATE TABLE holds (
     created_at      timestamptz NOT NULL DEFAULT now(),
     released_at     timestamptz,
     release_reason  text CHECK (release_reason IN ('confirmed', 'released', 'expired')),
-    booking_id      uuid,
     PRIMARY KEY (tenant_id, id),
     CONSTRAINT holds_resource_fkey FOREIGN KEY (tenant_id, resource_id)
         REFERENCES resources (tenant_id, id),
     CONSTRAINT holds_holder_fkey FOREIGN KEY (tenant_id, holder_id)
         REFERENCES users (tenant_id, id),
-    CONSTRAINT holds_booking_fkey FOREIGN KEY (tenant_id, booking_id)
-        REFERENCES bookings (tenant_id, id),
     CONSTRAINT holds_period_check CHECK (
         lower(period) < upper(period) AND lower_inc(period) AND NOT upper_inc(period)
         AND NOT lower_inf(period) AND NOT upper_inf(period)),
