@@ -35,6 +35,7 @@ from server.ops.routes import api as ops_api
 from server.projects.routes import api as projects_api
 from server.resources.routes import api as resources_api
 from server.schedule.routes import api as schedule_api
+from server.series.routes import api as series_api
 from server.tenants.routes import api as tenants_api
 from server.time_off.routes import api as time_off_api
 from server.users.routes import api as users_api
@@ -66,6 +67,7 @@ def build_api() -> Api:
     api.include(resources_api)
     api.include(projects_api)
     api.include(bookings_api)
+    api.include(series_api)
     api.include(holds_api)
     api.include(time_off_api)
     api.include(schedule_api)

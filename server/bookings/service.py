@@ -120,7 +120,7 @@ def on_conflict(
     err.reread = reread
 
 
-async def _budget_exceeded(
+async def budget_exceeded(
     tx: Tx, project_id: UUID, budget: Decimal, hours: Decimal, excluding: UUID | None
 ) -> errors.BudgetExceeded:
     booked = await queries.project_booked_seconds(tx, project_id, excluding=excluding) / 3600
@@ -159,9 +159,7 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
     role = tx.ctx.role
     status = initial_status(body.status, approval_required=context["approval_required"], role=role)
     check_working_hours(context, start, end, role=role)
-    budget: Decimal | None = None
-    if body.project_id is not None and context["budget_hours"] is not None:
-        budget = await queries.lock_project(tx, body.project_id)
+    budget = await lock_budget(tx, context, body.project_id)
     await check_free(
         tx, context, project_id=body.project_id, budget=budget, start=start, end=end,
         excluding=None,
@@ -203,10 +201,18 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
         raise
     if row is None:
         assert body.project_id is not None and budget is not None
-        raise await _budget_exceeded(tx, body.project_id, budget, _hours(start, end), None)
+        raise await budget_exceeded(tx, body.project_id, budget, _hours(start, end), None)
     after = booking_out(row)
     await schedule_timers(tx, None, after, settings=TimerSettings.from_row(context))
     return after
+
+
+async def lock_budget(tx: Tx, context: Mapping[str, Any], project_id: UUID | None) -> Decimal | None:
+    """Lock the project's row when it has a budget (concurrent budget checks queue on it);
+    its budget in hours, or None."""
+    if project_id is None or context["budget_hours"] is None:
+        return None
+    return await queries.lock_project(tx, project_id)
 
 
 async def lock_periods(
@@ -341,7 +347,7 @@ async def update_booking(
         raise
     if row is None:
         if project_id is not None and budget is not None:
-            raise await _budget_exceeded(tx, project_id, budget, _hours(start, end), booking_id)
+            raise await budget_exceeded(tx, project_id, budget, _hours(start, end), booking_id)
         raise errors.Retryable("booking changed under its lock")
     after = booking_out(row)
     await schedule_timers(tx, before, after, settings=timers)
