@@ -22,9 +22,7 @@ TIME_OFF = "time_off"
 T = TypeVar("T", ConflictOut, TimeOffConflictOut)
 
 
-def split(
-    found: Sequence[Any] | None, *, occurrences: bool = False
-) -> tuple[list[Any], list[Any]]:
+def split(found: Sequence[Any] | None, *, occurrences: bool = False) -> tuple[list[Any], list[Any]]:
     """(bookings and holds, time off) as JSON-ready bodies, times in UTC; each names its
     ``occurrence_start`` only when ``occurrences`` (a series)."""
     blocking: list[Any] = []

@@ -20,9 +20,9 @@ class HoldCreate(Schema):
     resource_id: UUID
     start: AwareDatetime
     end: AwareDatetime
-    ttl: Annotated[
-        str, Meta(description="ISO 8601 duration, PT1M to PT1H", examples=["PT10M"])
-    ] = "PT10M"
+    ttl: Annotated[str, Meta(description="ISO 8601 duration, PT1M to PT1H", examples=["PT10M"])] = (
+        "PT10M"
+    )
 
 
 class HoldConfirm(Schema):

@@ -26,7 +26,14 @@ from server.bookings.schemas import BookingCreate, BookingOut
 from server.db import Context, Database, Job, Tx
 from server.events.service import record
 from server.holds import queries
-from server.holds.schemas import HoldConfirm, HoldCreate, HoldOut, HoldPage, HoldQuery, HoldReleasedOut
+from server.holds.schemas import (
+    HoldConfirm,
+    HoldCreate,
+    HoldOut,
+    HoldPage,
+    HoldQuery,
+    HoldReleasedOut,
+)
 from server.pagination import decode_key, page
 from server.workflow.durations import DurationError, parse_duration
 
@@ -121,7 +128,7 @@ async def _lock(tx: Tx, hold_id: UUID) -> Mapping[str, Any]:
         raise errors.Forbidden("Only its holder or a manager may confirm or release a hold")
     if not row["live"]:
         raise HoldExpired("The hold has expired or was released")
-    return row
+    return dict(row)
 
 
 async def confirm_hold(tx: Tx, hold_id: UUID, body: HoldConfirm) -> BookingOut:

@@ -9,13 +9,14 @@ change. A local time that does not exist or exists twice resolves as ``fold=0`` 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import msgspec
 from dateutil import rrule
 
 from server import errors
 from server.availability.hours import WEEKDAYS
-from server.series.schemas import MAX_OCCURRENCES, Recurrence, RecurrenceOut
+from server.series.schemas import MAX_OCCURRENCES, Recurrence, RecurrenceOut, Weekday
 from server.timezones import zone
 
 Period = tuple[datetime, datetime]
@@ -60,7 +61,7 @@ def expand(
     first = start.astimezone(local_tz).replace(tzinfo=None)
     weekdays = rule.by_weekday
     if rule.freq == "weekly" and weekdays is None:
-        weekdays = [WEEKDAYS[first.weekday()]]
+        weekdays = [cast(Weekday, WEEKDAYS[first.weekday()])]
     if weekdays is not None and WEEKDAYS[first.weekday()] not in weekdays:
         raise errors.ValidationFailed.field(
             "recurrence.by_weekday", "must include the weekday of `start` (its first occurrence)"

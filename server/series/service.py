@@ -20,6 +20,7 @@ from uuid import UUID
 import msgspec
 
 from server import errors
+from server.availability.hours import within_working_hours
 from server.bookings import blocking, transitions
 from server.bookings import service as bookings
 from server.bookings.rules import (
@@ -30,7 +31,6 @@ from server.bookings.rules import (
     is_manager,
     utc,
 )
-from server.availability.hours import within_working_hours
 from server.db import Tx
 from server.series import queries
 from server.series.recurrence import Period, check_rule, expand, total
@@ -108,6 +108,7 @@ async def create_series(tx: Tx, body: SeriesCreate) -> SeriesOut:
         assert body.project_id is not None and budget is not None
         hours = Decimal(total(periods).total_seconds()) / 3600
         raise await bookings.budget_exceeded(tx, body.project_id, budget, hours, None)
+    tx.wrote_event()
     made = [bookings.booking_out(r) for r in rows]
     timers = TimerSettings.from_row(context)
     if timers.any:

@@ -81,5 +81,7 @@ async def list_time_off(tx: Tx, resource_id: UUID, query: TimeOffQuery) -> TimeO
     rows = await queries.list_time_off(
         tx, resource_id=resource_id, start=start, end=end, after=after, limit=query.limit + 1
     )
-    items, cursor = page([time_off_out(r) for r in rows], query.limit, key=lambda t: [t.start, t.id])
+    items, cursor = page(
+        [time_off_out(r) for r in rows], query.limit, key=lambda t: [t.start, t.id]
+    )
     return TimeOffPage(items=items, next_cursor=cursor)

@@ -21,8 +21,7 @@ WITH occ AS (
     FROM wanted w
     WHERE c.tenant_id = $1
       AND ($12::numeric IS NULL OR (SELECT seconds FROM used) + w.seconds <= $12::numeric * 3600)
-    RETURNING c.booking_number - w.n AS number0, c.event_seq - w.n AS seq0,
-        c.event_seq AS last_seq
+    RETURNING c.booking_number - w.n AS number0, c.event_seq - w.n AS seq0
 ), s AS (
     INSERT INTO series (tenant_id, id, resource_id, requester_id, recurrence)
     SELECT $1, $2, $3, $4, $13 FROM n
@@ -54,10 +53,8 @@ WITH occ AS (
     INSERT INTO events (tenant_id, seq, type, actor_id, entity_type, entity_id, data)
     SELECT $1, n.seq0 + data.ord, 'booking.created', $4, 'booking', data.id, data.after
     FROM n, data
-), wake AS (
-    SELECT pg_notify('booking_events', $1::text || ':' || n.last_seq) AS notified FROM n
 )
-SELECT b.* FROM b, wake ORDER BY b.start;
+SELECT b.* FROM b ORDER BY b.start;
 
 -- get_series --
 -- One series of the current tenant.

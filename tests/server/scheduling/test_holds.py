@@ -40,7 +40,7 @@ async def test_ttl_and_roles(client: httpx.AsyncClient) -> None:
     for ttl in ("PT30S", "PT2H", "P1M", "soon"):
         bad = await hold(w, at("10:00"), at("11:00"), ttl=ttl, expect=422)
         assert bad.json()["errors"][0]["field"] == "ttl", ttl
-    assert (await hold(w, at("10:00"), at("11:00"), headers=w.viewer, expect=403))
+    assert await hold(w, at("10:00"), at("11:00"), headers=w.viewer, expect=403)
     h = (await hold(w, at("10:00"), at("11:00"))).json()
     _, other_member = await __import__("tests.factories", fromlist=["add_user"]).add_user(
         client, w.tenant, "member"
@@ -112,9 +112,7 @@ async def test_new_hold_replaces_an_expired_one(client: httpx.AsyncClient, db: D
     assert got == [("hold.released", old["id"], "expired"), ("hold.created", new["id"], None)]
 
 
-async def test_sweeper_releases_expired_holds_once(
-    client: httpx.AsyncClient, db: Database
-) -> None:
+async def test_sweeper_releases_expired_holds_once(client: httpx.AsyncClient, db: Database) -> None:
     w = await world(client)
     h = (await hold(w, at("10:00"), at("11:00"))).json()
     live = (await hold(w, at("12:00"), at("13:00"))).json()

@@ -97,8 +97,13 @@ async def test_rule_validation(client: httpx.AsyncClient) -> None:
         bad = await series(w, at("09:00"), at("10:00"), rule, expect=422)
         assert bad.json()["code"] == "validation_error", rule
         assert field in {e["field"] for e in bad.json()["errors"]}, (rule, bad.json())
-    many = await series(w, at("09:00"), at("10:00"),
-                        {"freq": "daily", "until": at("09:00", "2031-01-08")}, expect=422)
+    many = await series(
+        w,
+        at("09:00"),
+        at("10:00"),
+        {"freq": "daily", "until": at("09:00", "2031-01-08")},
+        expect=422,
+    )
     assert many.json()["code"] == "invalid_recurrence"
     exactly = await series(w, at("09:00"), at("10:00"),
                            {"freq": "daily", "until": at("09:00", "2031-01-07")})  # fmt: skip
