@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from realtime.bookings import ServiceBookingRpc
 from realtime.hub import Realtime
+from realtime.scheduling import ServiceSchedulingRpc
 from server import migrations
 from server.audit.routes import api as audit_api
 from server.auth.revocation import Revocations
@@ -109,7 +110,11 @@ def create_app(settings: Settings) -> ASGIApp:
             revocations=Revocations(redis, settings.access_token_ttl),
         )
         state["rt"] = rt
-        await realtime.start(db, rpc=ServiceBookingRpc(db, rt.limits.check_write))
+        await realtime.start(
+            db,
+            rpc=ServiceBookingRpc(db, rt.limits.check_write),
+            scheduling=ServiceSchedulingRpc(db, rt.limits.check_write),
+        )
         try:
             yield
         finally:
