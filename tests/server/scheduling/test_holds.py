@@ -161,3 +161,34 @@ async def test_concurrent_holds_bookings_and_time_off_never_overlap(
     codes = await asyncio.gather(*(attempt(i) for i in range(36)))
     assert 201 in codes and 409 in codes
     assert await overlaps(db, w.tenant.id) == []
+
+
+async def test_idempotency_key_on_hold_and_series_writes(client: httpx.AsyncClient) -> None:
+    w = await world(client)
+    body = {"resource_id": w.resource["id"], "start": at("10:00"), "end": at("11:00")}
+    headers = {**w.member, "Idempotency-Key": "hold-1"}
+    first = await client.post("/v1/holds", json=body, headers=headers)
+    again = await client.post("/v1/holds", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    other = await client.post("/v1/holds", json={**body, "ttl": "PT2M"}, headers=headers)
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    hold_id = first.json()["id"]
+    confirm_headers = {**w.member, "Idempotency-Key": "confirm-1"}
+    made = await client.post(f"/v1/holds/{hold_id}/confirm", json={}, headers=confirm_headers)
+    replay = await client.post(f"/v1/holds/{hold_id}/confirm", json={}, headers=confirm_headers)
+    assert made.status_code == replay.status_code == 201 and made.json() == replay.json()
+    series_body = {"resource_id": w.resource["id"], "start": at("13:00"), "end": at("14:00"),
+                   "recurrence": {"freq": "daily", "count": 3}}  # fmt: skip
+    series_headers = {**w.manager, "Idempotency-Key": "series-1"}
+    one = await client.post("/v1/series", json=series_body, headers=series_headers)
+    two = await client.post("/v1/series", json=series_body, headers=series_headers)
+    assert one.status_code == two.status_code == 201 and one.json() == two.json()
+    listed = await client.get(f"/v1/bookings?resource_id={w.resource['id']}", headers=w.viewer)
+    assert len(listed.json()["items"]) == 4
+
+
+async def test_members_hold_inside_working_hours(client: httpx.AsyncClient) -> None:
+    w = await world(client, working_hours={"mon": [["09:00", "12:00"]]})
+    outside = await hold(w, at("11:30"), at("12:30"), expect=422)
+    assert outside.json()["code"] == "outside_working_hours"
+    await hold(w, at("11:30"), at("12:30"), headers=w.manager)
