@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -250,7 +251,7 @@ class Database:
         lazy: bool = False,
     ) -> AsyncIterator[Tx]:
         """One transaction as the app role, scoped to ``ctx.tenant_id`` (or no tenant),
-        committed here; on an error the pool's release rolls it back. ``lazy``: opened by
+        committed here, rolled back on an error. ``lazy``: opened by
         its first statement (see ``Tx``), else at once."""
         async with self.pool.acquire() as conn:
             tx = Tx(
@@ -262,7 +263,14 @@ class Database:
             )
             if not lazy:
                 await tx.begin()
-            yield tx
+            try:
+                yield tx
+            except Exception:
+                # Here rather than at release, which would log it as an error.
+                if tx.state == "open" and not conn.is_closed():
+                    with contextlib.suppress(Exception):
+                        await conn.execute("ROLLBACK")
+                raise
             if tx.state == "open":
                 try:
                     await conn.execute("COMMIT")
