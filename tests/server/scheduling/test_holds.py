@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import httpx
+import pytest
 
-from server.db import Database
+from server import errors
+from server.db import Context, Database, Tx
 from server.holds import service as holds
 from tests.server.bookings.common import at, world
 from tests.server.scheduling.helpers import events, expire_soon, head, hold, overlaps
@@ -192,3 +194,22 @@ async def test_members_hold_inside_working_hours(client: httpx.AsyncClient) -> N
     outside = await hold(w, at("11:30"), at("12:30"), expect=422)
     assert outside.json()["code"] == "outside_working_hours"
     await hold(w, at("11:30"), at("12:30"), headers=w.manager)
+
+
+async def test_live_holds_never_overlap_in_the_database(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    w = await world(client)
+    h = (await hold(w, at("10:00"), at("11:00"))).json()
+
+    async def insert(tx: Tx) -> None:
+        await tx.execute(
+            "INSERT INTO holds (tenant_id, id, resource_id, holder_id, period, expires_at)"
+            " VALUES ($1, gen_random_uuid(), $2, $3, tstzrange($4, $5, '[)'),"
+            " now() + interval '1 minute')",
+            tx.tenant_id, UUID(w.resource["id"]), UUID(h["holder_id"]),
+            datetime.fromisoformat(at("10:30")), datetime.fromisoformat(at("11:30")),
+        )  # fmt: skip
+
+    with pytest.raises(errors.BookingConflict):
+        await db.run(Context(tenant_id=UUID(w.tenant.id)), insert)

@@ -3,10 +3,11 @@
 import asyncio
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import httpx
 
-from server.db import Database
+from server.db import Context, Database, Tx
 from tests.server.bookings.common import World, at, world
 from tests.server.scheduling.helpers import events, head, hold, overlaps, time_off
 
@@ -189,3 +190,23 @@ async def test_racing_series_never_overlap(client: httpx.AsyncClient, db: Databa
     assert codes.count(201) == 1, codes
     assert set(codes) == {201, 409}, codes
     assert await overlaps(db, w.tenant.id) == []
+
+
+async def test_series_occurrences_get_their_workflow_timers(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    w = await world(client)
+    await w.settings(approval_required=True, escalate_after="PT2H", expire_after=None,
+                     remind_before="PT1H", auto_complete=False)  # fmt: skip
+    made = (await series(w, at("09:00"), at("10:00"), {"freq": "daily", "count": 3},
+                         headers=w.member)).json()  # fmt: skip
+    assert {b["status"] for b in made["bookings"]} == {"pending"}
+
+    async def kinds(tx: Tx) -> list[Any]:
+        rows = await tx.fetch(
+            "SELECT booking_id, kind FROM workflow_timers WHERE tenant_id = $1"
+            " AND state = 'pending' ORDER BY kind", tx.tenant_id)  # fmt: skip
+        return sorted((str(r["booking_id"]), r["kind"]) for r in rows)
+
+    got = await db.read(Context(tenant_id=UUID(w.tenant.id)), kinds)
+    assert got == sorted((b["id"], k) for b in made["bookings"] for k in ("escalate", "remind"))
