@@ -119,6 +119,7 @@ def create_app(settings: Settings) -> ASGIApp:
             yield
         finally:
             await realtime.stop()
+            await rt.limits.close()
             await redis.aclose()
             await queue.close(jobs)
             await db.close()
