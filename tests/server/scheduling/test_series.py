@@ -180,11 +180,13 @@ async def test_cancel_from_and_roles(client: httpx.AsyncClient) -> None:
 
 async def test_racing_series_never_overlap(client: httpx.AsyncClient, db: Database) -> None:
     w = await world(client)
+    # Every attempt overlaps every other: the series on each Monday, the booking 09:50-10:00
+    # on the fifth Monday overlaps the fifth occurrence of every series.
     attempts = [
         series(w, at(f"09:{m:02}"), at(f"10:{m:02}"), {"freq": "weekly", "count": 8},
                expect=None)
         for m in range(0, 60, 6)
-    ] + [w.book(at("09:30", "2030-02-04"), at("09:45", "2030-02-04"), expect=None)]  # fmt: skip
+    ] + [w.book(at("09:50", "2030-02-04"), at("10:00", "2030-02-04"), expect=None)]  # fmt: skip
     responses = await asyncio.gather(*attempts)
     codes = [r.status_code for r in responses]
     assert codes.count(201) == 1, codes
