@@ -48,15 +48,15 @@ response = function(status, headers, body)
 end
 done = function(summary, latency, requests)
   for _, p in ipairs({50, 90, 99}) do
-    io.write(string.format("latency p%%d %%d\n", p, latency:percentile(p)))
+    io.write(string.format("latency p%%d %%d\\n", p, latency:percentile(p)))
   end
-  io.write(string.format("latency max %%d\n", latency.max))
+  io.write(string.format("latency max %%d\\n", latency.max))
   local e = summary.errors
-  io.write(string.format("status noanswer %%d\n", e.connect + e.read + e.write + e.timeout))
+  io.write(string.format("status noanswer %%d\\n", e.connect + e.read + e.write + e.timeout))
   for _, name in ipairs(names) do
     local n = 0
     for _, thread in ipairs(threads) do n = n + thread:get("n" .. name) end
-    io.write(string.format("status %%s %%d\n", name, n))
+    io.write(string.format("status %%s %%d\\n", name, n))
   end
 end
 """
@@ -115,6 +115,8 @@ def drive(
         if found is None:
             raise RuntimeError(f"wrk failed:\n{text[-1500:]}")
         requests += int(found.group(1))
+        if not _STATUS.search(text):
+            raise RuntimeError(f"wrk's script printed no statuses:\n{text[-1500:]}")
         for status, count in _STATUS.findall(text):
             if int(count):
                 name = "no answer" if status == "noanswer" else status
