@@ -26,7 +26,7 @@ local names = {"201", "409", "422", "429", "4xx", "5xx", "other"}
 counts = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args)
-  math.randomseed(%(seed)d + os.time())
+  math.randomseed(%(seed)d + os.time() * 1000 + tonumber(args[1] or "0"))
   for _, name in ipairs(names) do _G["n" .. name] = 0 end
 end
 request = function()
@@ -90,21 +90,27 @@ def drive(
         per = max(1, clients // len(urls))
         procs = [
             subprocess.Popen(
+                # wrk's timeout above the server's worst latency; the index after "--"
+                # seeds each wrk apart, so they book different slots.
                 [
                     "wrk",
                     "-t1",
                     f"-c{per}",
                     f"-d{int(seconds)}s",
+                    "--timeout",
+                    "30s",
                     "--latency",
                     "-s",
                     str(path),
                     f"{url}/v1/bookings",
+                    "--",
+                    str(index),
                 ],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
             )
-            for url in urls
+            for index, url in enumerate(urls)
         ]
         outputs = [proc.communicate(timeout=seconds + 60)[0] for proc in procs]
     statuses: dict[str, int] = {}
