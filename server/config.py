@@ -9,6 +9,9 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 PREFIX = "BOOKING_"
+# Read by the test suite only (tests/conftest.py); the server ignores them, so exporting
+# them in a shell that also runs ``python -m server`` is fine.
+TEST_PREFIX = "BOOKING_TEST_"
 _RATE = re.compile(r"\d+\s*/\s*\d*\s*(second|minute|hour|day)s?")
 # Never echoed in an error message: it ends up in logs.
 _SECRETS = frozenset({"jwt_secret", "platform_token", "demo_password"})
@@ -76,11 +79,14 @@ def load_settings(environ: Mapping[str, str], **overrides: Any) -> Settings:
     """Build Settings from ``environ``; a bad value raises ConfigError naming the variable."""
     raw: dict[str, Any] = {}
     for key, value in environ.items():
-        if not key.startswith(PREFIX):
+        if not key.startswith(PREFIX) or key.startswith(TEST_PREFIX):
             continue
         name = key[len(PREFIX) :].lower()
         if name not in _FIELDS:
             raise ConfigError(f"{key} is not a known setting")
+        if value == "" and _FIELDS[name].default is None:
+            # ``KEY=`` (as compose's ``${KEY:-}`` writes it) leaves an optional setting unset.
+            continue
         raw[name] = value
     raw.update(overrides)
     for name, value in raw.items():

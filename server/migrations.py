@@ -48,12 +48,16 @@ class Migration:
 
 def discover(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
     found: list[Migration] = []
+    if not folder.is_dir():
+        raise MigrationError(f"no migrations folder at {folder}: is the sql package installed?")
     for path in sorted(folder.glob("*.sql")):
         match = _FILE.match(path.name)
         if not match:
             raise MigrationError(f"{path.name}: migration files are named NNNN_name.sql")
         checksum = hashlib.sha256(path.read_bytes()).hexdigest()
         found.append(Migration(int(match.group(1)), match.group(2), path, checksum))
+    if not found:
+        raise MigrationError(f"no migration files in {folder}: is the sql package installed?")
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
         raise MigrationError("two migration files share a version number")
