@@ -53,7 +53,8 @@ async def _preflight(settings: Settings) -> None:
 def cmd_migrate(args: argparse.Namespace) -> None:
     settings = _settings()
     try:
-        asyncio.run(migrations.migrate(settings.require_database_url()))
+        url = settings.require_database_url()
+        asyncio.run(migrations.migrate(url, login_url=settings.app_login_url))
     except _EXPECTED as exc:
         _fail(str(exc))
 

@@ -23,6 +23,9 @@ class ConfigError(Exception):
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     database_url: str | None = None
+    # For `migrate` only: the user and password of this URL become a login role holding
+    # only booking_app's rights; web and worker then use it as their DATABASE_URL.
+    app_login_url: str | None = None
     redis_url: str | None = None
     jwt_secret: Annotated[str, msgspec.Meta(min_length=32)] | None = None
     jwt_issuer: str = "booking-server"
@@ -128,6 +131,7 @@ def _shown(name: str, value: Any) -> str:
 def _check_urls(settings: Settings) -> None:
     checks = {
         "database_url": ("postgres://", "postgresql://"),
+        "app_login_url": ("postgres://", "postgresql://"),
         "redis_url": ("redis://", "rediss://", "unix://"),
         "smtp_url": ("smtp://", "smtps://"),
     }
