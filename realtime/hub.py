@@ -26,6 +26,7 @@ from realtime.sessions import Sessions
 from realtime.transport import FastServer
 from server.config import Settings
 from server.db import Database
+from server.metrics import SOCKETS_CONNECTED
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ class Realtime:
 
     async def start(self, db: Database, rpc: BookingRpc | None) -> None:
         self.gateway.bind(db, rpc)
+        sessions = self.sessions
+        SOCKETS_CONNECTED.set_function(lambda: len(sessions))
         if not self.sio.manager_initialized:
             # Subscribe to the Redis channel now rather than at the first connection, so
             # a socket joining later does not miss what was published meanwhile.

@@ -30,6 +30,7 @@ from server.config import Settings
 from server.db import Context, Database
 from server.events import queries as event_queries
 from server.events.schemas import EventOut
+from server.metrics import RELAY_LAG
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,7 @@ class Relay:
                 )
                 payload = msgspec.to_builtins(event)
                 await self.emit(event.type, payload, room)
+                RELAY_LAG.observe(max(0.0, time.time() - event.at.timestamp()))
                 self.last[tenant_id] = event.seq
             if len(rows) < BATCH:
                 return

@@ -18,6 +18,7 @@ from server.app import create_app, open_database
 from server.config import ConfigError, Settings, load_settings
 from server.devrun import run_dev, seed
 from server.devservices import DEFAULT_DATA_DIR, ServicesError
+from server.metrics import serve_on_port
 
 
 def _settings(**overrides: str) -> Settings:
@@ -65,6 +66,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         settings.require_jwt_secret()
         settings.require_redis_url()
         asyncio.run(_preflight(settings))
+        if settings.metrics_port is not None:
+            serve_on_port(settings.metrics_host, settings.metrics_port)
     except _EXPECTED as exc:
         _fail(str(exc))
     uvicorn.run(

@@ -14,7 +14,7 @@ PREFIX = "BOOKING_"
 TEST_PREFIX = "BOOKING_TEST_"
 _RATE = re.compile(r"\d+\s*/\s*\d*\s*(second|minute|hour|day)s?")
 # Never echoed in an error message: it ends up in logs.
-_SECRETS = frozenset({"jwt_secret", "platform_token", "demo_password"})
+_SECRETS = frozenset({"jwt_secret", "platform_token", "demo_password", "metrics_token"})
 
 
 class ConfigError(Exception):
@@ -53,6 +53,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     socket_max_message_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 65_536
     socket_compression: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # json: one object a line with request_id, tenant and user (for log shippers).
+    log_format: Literal["text", "json"] = "text"
+    # /metrics: on the main port, open or behind `Authorization: Bearer <token>`; or, with
+    # a port, only there (the main port answers 404), for a private network.
+    metrics_token: Annotated[str, msgspec.Meta(min_length=16)] | None = None
+    metrics_port: Annotated[int, msgspec.Meta(ge=1, le=65_535)] | None = None
+    metrics_host: str = "127.0.0.1"
     demo_password: str | None = None
 
     def require_database_url(self) -> str:

@@ -113,8 +113,7 @@ async def _ensure_login(conn: asyncpg.Connection, login_url: str) -> str:
     password = unquote(parts.password or "")
     if not _ROLE_NAME.match(name) or not password:
         raise MigrationError(
-            "BOOKING_APP_LOGIN_URL must name a user (lower-case letters, digits, _)"
-            " and a password"
+            "BOOKING_APP_LOGIN_URL must name a user (lower-case letters, digits, _) and a password"
         )
     if name == await conn.fetchval("SELECT current_user"):
         raise MigrationError("BOOKING_APP_LOGIN_URL must name another user than the owner")

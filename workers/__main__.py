@@ -19,6 +19,7 @@ from arq.worker import Worker, create_worker
 from redis.exceptions import RedisError
 
 from server.config import ConfigError, Settings, load_settings
+from server.metrics import serve_on_port
 from workers import settings as worker_settings
 
 log = logging.getLogger("workers")
@@ -98,7 +99,9 @@ def main() -> None:
         settings = load_settings(os.environ)
         settings.require_database_url()
         settings.require_redis_url()
-    except ConfigError as exc:
+        if settings.metrics_port is not None:
+            serve_on_port(settings.metrics_host, settings.metrics_port)
+    except (ConfigError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     asyncio.run(supervise(settings))

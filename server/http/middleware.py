@@ -11,6 +11,7 @@ from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.errors import Internal
+from server.metrics import record_booking_outcome
 from server.schemas import encoder
 
 log = logging.getLogger("server.http")
@@ -25,6 +26,9 @@ LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
+
+BOOKING_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+BOOKING_ROUTES = "/v1/bookings"
 
 
 class RequestContext:
@@ -76,3 +80,5 @@ class RequestContext:
             route = str(state.get("route", "unmatched"))
             REQUESTS.labels(scope["method"], route, str(status)).inc()
             LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
+            if scope["method"] in BOOKING_WRITES and route.startswith(BOOKING_ROUTES):
+                record_booking_outcome(route, status, state.get("error_code"))

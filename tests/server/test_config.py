@@ -64,7 +64,7 @@ def test_an_empty_optional_setting_is_unset() -> None:
     # What compose writes for ``${BOOKING_PLATFORM_TOKEN:-}`` when the shell has none.
     environ = {"BOOKING_PLATFORM_TOKEN": "", "BOOKING_JWT_SECRET": "", "BOOKING_SMTP_URL": ""}
     assert load_settings(environ) == Settings()
-    with pytest.raises(ConfigError, match="^BOOKING_POOL_MAX: "):
+    with pytest.raises(ConfigError, match=r"^BOOKING_POOL_MAX: "):
         load_settings({"BOOKING_POOL_MAX": ""})
 
 

@@ -90,7 +90,7 @@ async def test_a_login_url_without_a_password_or_naming_the_owner_is_refused(
     scratch: str, services: tuple[str, str]
 ) -> None:
     no_password = login_url(scratch, "booking_nopass", "").replace(":@", "@")
-    with pytest.raises(MigrationError, match="name a user .* and a password"):
+    with pytest.raises(MigrationError, match=r"name a user .* and a password"):
         await migrations.migrate(scratch, login_url=no_password, progress=lambda _: None)
     owner = urlsplit(services[0]).username or "postgres"
     with pytest.raises(MigrationError, match="another user than the owner"):
