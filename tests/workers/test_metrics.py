@@ -22,7 +22,7 @@ async def test_worker_exports_timer_lag_job_results_and_backlog(
     start_worker: StartWorker, worker_client: httpx.AsyncClient
 ) -> None:
     port = free_port()
-    worker = await start_worker(BOOKING_METRICS_PORT=str(port))
+    await start_worker(BOOKING_METRICS_PORT=str(port))
     w = await world(worker_client)
     await w.settings(approval_required=True, escalate_after="PT1S")
     await book_pending(w)
