@@ -18,6 +18,7 @@ from server.app import create_app, open_database
 from server.config import ConfigError, Settings, load_settings
 from server.devrun import run_dev, seed
 from server.devservices import DEFAULT_DATA_DIR, ServicesError
+from server.logs import configure as configure_logging
 from server.metrics import serve_on_port
 
 
@@ -65,6 +66,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     try:
         settings.require_jwt_secret()
         settings.require_redis_url()
+        configure_logging(settings.log_level, settings.log_format)
         asyncio.run(_preflight(settings))
         if settings.metrics_port is not None:
             serve_on_port(settings.metrics_host, settings.metrics_port)
@@ -84,6 +86,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         ws_max_size=settings.socket_max_message_bytes + 1024,
         proxy_headers=True,
         access_log=args.access_log,
+        # Logging is configured above (BOOKING_LOG_FORMAT); uvicorn's loggers propagate.
+        log_config=None,
     )
 
 

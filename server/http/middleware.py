@@ -11,6 +11,7 @@ from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.errors import Internal
+from server.logs import REQUEST_ID, TENANT, USER
 from server.metrics import record_booking_outcome
 from server.schemas import encoder
 
@@ -50,6 +51,8 @@ class RequestContext:
         state["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())
         started = time.perf_counter()
+        # The api layer fills tenant and user once it has authenticated the request.
+        tokens = (REQUEST_ID.set(request_id), TENANT.set(None), USER.set(None))
         status = 500
         response_started = False
 
@@ -77,6 +80,9 @@ class RequestContext:
             )
             await send({"type": "http.response.body", "body": body})
         finally:
+            REQUEST_ID.reset(tokens[0])
+            TENANT.reset(tokens[1])
+            USER.reset(tokens[2])
             route = str(state.get("route", "unmatched"))
             REQUESTS.labels(scope["method"], route, str(status)).inc()
             LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)

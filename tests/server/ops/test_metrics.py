@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-
 import httpx
 from prometheus_client import REGISTRY
 
 from server.config import Settings
-from tests.cli import ROOT, free_port
+from tests.cli import free_port, serving
 from tests.factories import client_with
 from tests.server.bookings.common import at, world
 from tests.workers.harness import eventually
@@ -66,31 +61,16 @@ async def test_metrics_behind_a_token(settings: Settings) -> None:
 
 
 def test_metrics_on_their_own_port(settings: Settings) -> None:
-    port, metrics_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")}
-    env.update(
+    metrics_port = free_port()
+    with serving(
         BOOKING_DATABASE_URL=settings.require_database_url(),
         BOOKING_REDIS_URL=settings.require_redis_url(),
         BOOKING_JWT_SECRET=settings.require_jwt_secret(),
         BOOKING_METRICS_PORT=str(metrics_port),
-    )
-    command = [sys.executable, "-m", "server", "serve", "--port", str(port)]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
-                time.sleep(0.2)
-        assert ready.status_code == 200
-        assert httpx.get(f"http://127.0.0.1:{port}/metrics").status_code == 404
+    ) as (base, _):
+        assert httpx.get(f"{base}/readyz").status_code == 200
+        assert httpx.get(f"{base}/metrics").status_code == 404
         own = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5)
         assert own.status_code == 200
         assert 'booking_http_requests_total{method="GET",route="/readyz",status="200"}' in own.text
         assert "booking_sockets_connected 0.0" in own.text
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=20)
