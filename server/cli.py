@@ -1,4 +1,4 @@
-"""Command line: ``python -m server serve|migrate|dev|seed``."""
+"""Command line: ``python -m server serve|migrate|dev|seed|backup|restore``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import NoReturn
 import asyncpg
 import uvicorn
 
-from server import migrations
+from server import backup, migrations
 from server.app import create_app, open_database
 from server.config import ConfigError, Settings, load_settings
 from server.devrun import run_dev, seed
@@ -34,6 +34,7 @@ _EXPECTED = (
     ConfigError,
     ServicesError,
     migrations.MigrationError,
+    backup.BackupError,
     RuntimeError,
     OSError,
     asyncpg.PostgresError,
@@ -109,6 +110,25 @@ def cmd_seed(args: argparse.Namespace) -> None:
     print(f"demo tenant '{login.tenant}' {state}; logins in {args.credentials}")
 
 
+def cmd_backup(args: argparse.Namespace) -> None:
+    settings = _settings()
+    try:
+        manifest = asyncio.run(backup.backup(settings.require_database_url(), Path(args.out)))
+    except _EXPECTED as exc:
+        _fail(str(exc))
+    version = manifest.migrations[-1][0]
+    print(f"backup of schema version {version:04d} written to {args.out}")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    settings = _settings()
+    try:
+        url = settings.require_database_url()
+        asyncio.run(backup.restore(url, Path(args.file), replace=args.replace))
+    except _EXPECTED as exc:
+        _fail(str(exc))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -131,6 +151,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--credentials", default=str(DEFAULT_DATA_DIR / "dev" / "demo-credentials.txt")
     )
     seed_cmd.set_defaults(func=cmd_seed)
+    backup_cmd = sub.add_parser(
+        "backup", help="write the database and its schema version to one file"
+    )
+    backup_cmd.add_argument("--out", required=True, help="the file to write")
+    backup_cmd.set_defaults(func=cmd_backup)
+    restore_cmd = sub.add_parser(
+        "restore", help="restore a backup into an empty database, then migrate"
+    )
+    restore_cmd.add_argument("file")
+    restore_cmd.add_argument(
+        "--replace", action="store_true", help="drop what the database holds first"
+    )
+    restore_cmd.set_defaults(func=cmd_restore)
     return parser
 
 

@@ -76,6 +76,12 @@ async def _applied(conn: asyncpg.Connection) -> dict[int, asyncpg.Record]:
     return {row["version"]: row for row in rows}
 
 
+async def applied_rows(conn: asyncpg.Connection) -> list[tuple[int, str, str]]:
+    """(version, name, checksum) of every applied migration, in order."""
+    rows = await _applied(conn)
+    return [(v, rows[v]["name"], rows[v]["checksum"]) for v in sorted(rows)]
+
+
 def _compare(files: list[Migration], applied: dict[int, asyncpg.Record]) -> list[Migration]:
     """Raise on edited, missing or unknown migrations; return the pending ones."""
     by_version = {m.version: m for m in files}
@@ -91,7 +97,8 @@ def _compare(files: list[Migration], applied: dict[int, asyncpg.Record]) -> list
     return [m for m in files if m.version not in applied]
 
 
-async def _ensure_role(conn: asyncpg.Connection) -> None:
+async def ensure_app_role(conn: asyncpg.Connection) -> None:
+    """The NOLOGIN application role every query runs as, and membership in it."""
     exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", APP_ROLE)
     if not exists:
         try:
@@ -140,7 +147,7 @@ async def migrate(
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
         try:
-            await _ensure_role(conn)
+            await ensure_app_role(conn)
             await conn.execute(_BOOTSTRAP)
             pending = _compare(files, await _applied(conn))
             for migration in pending:
