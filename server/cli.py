@@ -20,6 +20,7 @@ from server.devrun import run_dev, seed
 from server.devservices import DEFAULT_DATA_DIR, ServicesError
 from server.logs import configure as configure_logging
 from server.metrics import serve_on_port
+from server.seed import SIZES
 
 
 def _settings(**overrides: str) -> Settings:
@@ -100,14 +101,45 @@ def cmd_dev(args: argparse.Namespace) -> None:
     raise SystemExit(code)
 
 
+class Bar:
+    """A progress bar on stderr (a line per tenth when stderr is not a terminal)."""
+
+    WIDTH = 40
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label, self.done = max(total, 1), label, 0
+        self.tty = sys.stderr.isatty()
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.tty:
+            filled = self.WIDTH * self.done // self.total
+            bar = "#" * filled + "." * (self.WIDTH - filled)
+            end = "\n" if self.done >= self.total else ""
+            print(f"\r{self.label} [{bar}] {self.done}/{self.total}", end=end, file=sys.stderr)
+        elif self.done * 10 // self.total != (self.done - 1) * 10 // self.total:
+            print(f"{self.label}: {self.done}/{self.total}", file=sys.stderr, flush=True)
+
+
 def cmd_seed(args: argparse.Namespace) -> None:
     settings = _settings()
+    size = SIZES[args.size]
+    credentials = Path(args.credentials) if args.credentials else None
+    bar = Bar(size.tenants * size.resources, "load tenants' resources")
     try:
-        login = seed(settings, Path(args.credentials))
+        login = seed(settings, credentials, size=size, tick=bar.tick)
     except _EXPECTED as exc:
         _fail(str(exc))
     state = "created" if login.created else "already present"
-    print(f"demo tenant '{login.tenant}' {state}; logins in {args.credentials}")
+    print(f"demo tenant '{login.tenant}' {state}")
+    if login.created and credentials is None:
+        print(f"  password {login.password} (demo only)")
+        for role, email in login.emails.items():
+            print(f"  {role:<8} {email}")
+    elif credentials is not None:
+        print(f"  logins in {credentials}")
+    if size.tenants:
+        print(f"{size.tenants} load tenants load-01..load-{size.tenants:02d}: same password")
 
 
 def cmd_backup(args: argparse.Namespace) -> None:
@@ -146,9 +178,17 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--port", type=int, default=8000)
     dev.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     dev.set_defaults(func=cmd_dev)
-    seed_cmd = sub.add_parser("seed", help="create the demo tenant in BOOKING_DATABASE_URL")
+    seed_cmd = sub.add_parser(
+        "seed", help="demo tenant (and load tenants) in BOOKING_DATABASE_URL; idempotent"
+    )
     seed_cmd.add_argument(
-        "--credentials", default=str(DEFAULT_DATA_DIR / "dev" / "demo-credentials.txt")
+        "--size",
+        choices=sorted(SIZES),
+        default="small",
+        help="small: the demo tenant; large: also 50 tenants x 200 resources x 3 months",
+    )
+    seed_cmd.add_argument(
+        "--credentials", help="keep the demo logins in this file (else they are printed)"
     )
     seed_cmd.set_defaults(func=cmd_seed)
     backup_cmd = sub.add_parser(

@@ -78,7 +78,7 @@ async def test_round_trip_of_a_populated_database(
     assert [v for v, _, _ in manifest.migrations] == [m.version for m in migrations.discover()]
     await backup.restore(target, path, progress=quiet)
     before = await table_counts(source)
-    assert before["bookings"] >= 0 and before["users"] == 4 and before["resources"] == 6
+    assert before["bookings"] > 0 and before["users"] == 4 and before["resources"] == 6
     assert await table_counts(target) == before
     # The restored database serves: schema current, app role intact, RLS in force.
     db = await Database.connect(msgspec.structs.replace(settings, database_url=target))
