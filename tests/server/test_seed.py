@@ -5,6 +5,7 @@ import httpx
 import msgspec
 import pytest
 
+from server.cli import Bar
 from server.config import Settings
 from server.db import Database
 from server.seed import (
@@ -132,3 +133,14 @@ def test_seed_command_prints_logins_then_finds_the_tenant(scratch: Settings) -> 
     again = run_cli("seed", **env)
     assert again.returncode == 0, again.stderr
     assert "demo tenant 'demo' already present" in again.stdout
+
+
+def test_progress_without_a_terminal_is_a_line_per_tenth(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bar = Bar(20, "resources")
+    for _ in range(20):
+        bar.tick()
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "resources: 2/20" and lines[-1] == "resources: 20/20"
+    assert len(lines) == 10
