@@ -20,7 +20,7 @@ from server.devrun import run_dev, seed
 from server.devservices import DEFAULT_DATA_DIR, ServicesError
 from server.logs import configure as configure_logging
 from server.metrics import serve_on_port
-from server.seed import SIZES
+from server.seed import SIZES, Size
 
 
 def _settings(**overrides: str) -> Settings:
@@ -121,9 +121,22 @@ class Bar:
             print(f"{self.label}: {self.done}/{self.total}", file=sys.stderr, flush=True)
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def cmd_seed(args: argparse.Namespace) -> None:
     settings = _settings()
     size = SIZES[args.size]
+    if size.tenants:
+        size = Size(
+            tenants=args.tenants or size.tenants,
+            resources=args.resources or size.resources,
+            weeks=args.weeks or size.weeks,
+        )
     credentials = Path(args.credentials) if args.credentials else None
     bar = Bar(size.tenants * size.resources, "load tenants' resources")
     try:
@@ -190,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     seed_cmd.add_argument(
         "--credentials", help="keep the demo logins in this file (else they are printed)"
     )
+    for name in ("tenants", "resources", "weeks"):
+        seed_cmd.add_argument(
+            f"--{name}", type=_positive, help=f"with --size large: another number of {name}"
+        )
     seed_cmd.set_defaults(func=cmd_seed)
     backup_cmd = sub.add_parser(
         "backup", help="write the database and its schema version to one file"

@@ -144,3 +144,17 @@ def test_progress_without_a_terminal_is_a_line_per_tenth(
     lines = capsys.readouterr().err.splitlines()
     assert lines[0] == "resources: 2/20" and lines[-1] == "resources: 20/20"
     assert len(lines) == 10
+
+
+def test_seed_command_large_with_a_smaller_shape(scratch: Settings) -> None:
+    env = {
+        "BOOKING_DATABASE_URL": scratch.require_database_url(),
+        "BOOKING_JWT_SECRET": scratch.require_jwt_secret(),
+        "BOOKING_DEMO_PASSWORD": "Seeded-Pass-1!",
+    }
+    args = ("seed", "--size", "large", "--tenants", "1", "--resources", "2", "--weeks", "1")
+    done = run_cli(*args, **env)
+    assert done.returncode == 0, done.stderr
+    assert "load tenants' resources: 2/2" in done.stderr
+    assert "1 load tenants load-01..load-01" in done.stdout
+    assert run_cli("seed", "--resources", "0", **env).returncode == 2
