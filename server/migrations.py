@@ -124,7 +124,10 @@ async def _ensure_login(conn: asyncpg.Connection, login_url: str) -> str:
         )
     if name == await conn.fetchval("SELECT current_user"):
         raise MigrationError("BOOKING_APP_LOGIN_URL must name another user than the owner")
-    exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", name)
+    exists = await conn.fetchrow("SELECT rolsuper FROM pg_roles WHERE rolname = $1", name)
+    if exists is not None and exists["rolsuper"]:
+        # Never demote an administrator by naming it here by mistake.
+        raise MigrationError(f"BOOKING_APP_LOGIN_URL names the superuser {name}")
     verb = "ALTER" if exists else "CREATE"
     attributes = "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT"
     statement = await conn.fetchval(

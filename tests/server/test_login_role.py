@@ -99,6 +99,21 @@ async def test_a_login_url_without_a_password_or_naming_the_owner_is_refused(
         )
 
 
+async def test_an_existing_superuser_is_never_demoted(scratch: str, role_name: str) -> None:
+    conn = await asyncpg.connect(scratch)
+    try:
+        await conn.execute(f'CREATE ROLE "{role_name}" SUPERUSER')
+    finally:
+        await conn.close()
+    with pytest.raises(MigrationError, match="names the superuser"):
+        await migrations.migrate(
+            scratch,
+            login_url=login_url(scratch, role_name, "x-Password-1"),
+            progress=lambda _: None,
+        )
+    assert (await attributes(scratch, role_name))["rolsuper"]
+
+
 def test_migrate_command_takes_the_login_url(scratch: str, role_name: str) -> None:
     result = run_cli(
         "migrate",
