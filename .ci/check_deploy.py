@@ -144,6 +144,48 @@ def check_docs() -> None:
             check_names(str(path.relative_to(ROOT)), path.read_text())
 
 
+FENCE = re.compile(r"^ *```(?:sh|bash)\n(.*?)^ *```", re.MULTILINE | re.DOTALL)
+
+
+def shell_lines(text: str) -> list[str]:
+    """The commands of a document's shell blocks, continuation lines joined."""
+    lines: list[str] = []
+    for block in FENCE.findall(text):
+        joined = block.replace("\\\n", " ")
+        for line in joined.splitlines():
+            command = line.split(" #")[0].strip()
+            if command and not command.startswith("#"):
+                lines.append(command)
+    return lines
+
+
+def check_doc_commands(compose: dict[str, Any]) -> None:
+    """`python -m server ...` in README/docs parses; `docker compose run SERVICE ...`
+    names a compose service and runs a command the code accepts."""
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        where = str(path.relative_to(ROOT))
+        for line in shell_lines(path.read_text()):
+            if "-m server" not in line and "docker compose run" not in line:
+                continue
+            try:
+                argv = shlex.split(re.sub(r"\$\(.*?\)", "X", line))
+            except ValueError as exc:
+                problem(f"{where}: `{line}`: {exc}")
+                continue
+            while argv and "=" in argv[0] and not argv[0].startswith("-"):
+                argv = argv[1:]  # VAR=value prefixes
+            if argv[:4] == ["docker", "compose", "run", "--rm"]:
+                rest = argv[4:]
+                while rest and rest[0].startswith("-"):
+                    rest = rest[2:] if rest[0] in ("-v", "-e") else rest[1:]
+                if not rest or rest[0] not in compose["services"]:
+                    problem(f"{where}: `{line}` names no compose service")
+                else:
+                    check_command(where, rest[1:])
+            elif len(argv) > 2 and argv[0].endswith("python") and argv[1:3] == ["-m", "server"]:
+                check_command(where, ["python", *argv[1:]])
+
+
 def check_prometheus(compose: dict[str, Any]) -> None:
     config = yaml.safe_load((ROOT / "docs" / "deploy" / "prometheus.yml").read_text())
     serving = {}
@@ -173,6 +215,7 @@ def main() -> int:
     check_env_example()
     check_docs()
     check_prometheus(compose)
+    check_doc_commands(compose)
     for message in problems:
         print(f"check_deploy: {message}", file=sys.stderr)
     if not problems:
