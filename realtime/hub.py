@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,7 +27,7 @@ from realtime.sessions import Sessions
 from realtime.transport import FastServer
 from server.config import Settings
 from server.db import Database
-from server.metrics import SOCKETS_CONNECTED
+from server.metrics import count_sockets
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Realtime:
         self.gateway = Gateway(self.sio, settings, self.sessions)
         self.relay: Relay | None = None
         self.ticker: Ticker | None = None
+        self._uncount: Callable[[], None] | None = None
 
     def asgi(self, other: ASGIApp) -> RealtimeApp:
         """``other`` behind Socket.IO on ``/socket.io/``: HTTP and sockets on one port."""
@@ -76,8 +78,7 @@ class Realtime:
 
     async def start(self, db: Database, rpc: BookingRpc | None) -> None:
         self.gateway.bind(db, rpc)
-        sessions = self.sessions
-        SOCKETS_CONNECTED.set_function(lambda: len(sessions))
+        self._uncount = count_sockets(self.sessions.__len__)
         if not self.sio.manager_initialized:
             # Subscribe to the Redis channel now rather than at the first connection, so
             # a socket joining later does not miss what was published meanwhile.
@@ -92,6 +93,9 @@ class Realtime:
         gc.freeze()
 
     async def stop(self) -> None:
+        if self._uncount is not None:
+            self._uncount()
+            self._uncount = None
         if self.ticker is not None:
             await self.ticker.stop()
         if self.relay is not None:

@@ -8,7 +8,7 @@ Backlogs are read by the worker at every sweep through ``app_backlogs()`` (migra
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily
@@ -24,6 +24,9 @@ BOOKING_OUTCOMES = Counter(
     ["route", "outcome"],
 )
 SOCKETS_CONNECTED = Gauge("booking_sockets_connected", "Socket.IO connections open on this process")
+# Each running Realtime adds how it counts its sockets (a process may run several: tests).
+_SOCKET_COUNTS: list[Callable[[], int]] = []
+SOCKETS_CONNECTED.set_function(lambda: sum(count() for count in _SOCKET_COUNTS))
 RELAY_LAG = Histogram(
     "booking_relay_lag_seconds",
     "From an event's commit to its emission by the relay",
@@ -37,6 +40,12 @@ TIMER_LAG = Histogram(
 WORKER_JOBS = Counter(
     "booking_worker_jobs_total", "Worker jobs finished, by job and result", ["job", "result"]
 )
+
+
+def count_sockets(count: Callable[[], int]) -> Callable[[], None]:
+    """Add ``count`` to ``booking_sockets_connected``; returns what removes it."""
+    _SOCKET_COUNTS.append(count)
+    return lambda: _SOCKET_COUNTS.remove(count)
 
 
 def record_booking_outcome(route: str, status: int, code: str | None) -> None:
