@@ -9,11 +9,13 @@ PY := $(VENV)/bin/python
 LOCK_DEV := requirements/dev.lock
 LOCK_PROD := requirements/prod.lock
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK_DEV) | cksum | cut -d' ' -f1)
-JS_CLIENT := tests/realtime/js
 # Keeps the pins already in a lock file; only what pyproject.toml no longer allows moves.
 UV_COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --quiet --universal \
 	--python-version 3.11 --generate-hashes --no-strip-extras \
 	--custom-compile-command "make lock"
+# Browser packages the server serves (server/dashboard/package.json: socket.io-client for the dashboard
+# at /app/, swagger-ui-dist for /docs), and the Node client the realtime tests run.
+JS_PACKAGES := server/dashboard tests/realtime/js
 
 .PHONY: dev test lint install js bench-smoke clean lock lock-check
 
@@ -27,12 +29,16 @@ $(STAMP): pyproject.toml $(LOCK_DEV)
 
 install: $(STAMP)
 
+# `npm ci` installs exactly package-lock.json; re-run only when the lock file changes.
 js:
-	@if [ -f $(JS_CLIENT)/package.json ] && command -v npm >/dev/null; then \
-		cd $(JS_CLIENT) && (npm ci --silent --no-audit --no-fund || npm install --silent --no-audit --no-fund); \
-	fi
+	@command -v npm >/dev/null || { echo "npm not found: the dashboard (/app/) and /docs need it (apt-get install npm)"; exit 0; }; \
+	for dir in $(JS_PACKAGES); do \
+		if [ ! -f $$dir/node_modules/.package-lock.json ] || [ $$dir/package-lock.json -nt $$dir/node_modules/.package-lock.json ]; then \
+			(cd $$dir && npm ci --silent --no-audit --no-fund) || exit 1; \
+		fi; \
+	done
 
-dev: install
+dev: install js
 	$(PY) -m server dev
 
 test: install js

@@ -21,7 +21,7 @@ from server.db import Context, Database
 from server.metrics import record_booking_outcome
 from server.schemas import convert
 
-CheckWrite = Callable[[Context], Awaitable[None]]
+CheckWrite = Callable[[Context], Awaitable[object]]
 
 CREATE_ROLE = "member"
 # The least role of each POST /v1/bookings/{id}/<action> route (a test keeps them equal).
