@@ -8,11 +8,11 @@ RUN python -m venv /opt/venv
 COPY requirements/prod.lock /tmp/prod.lock
 RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes -r /tmp/prod.lock
 
-# --- 2. Browser assets -----------------------------------------------------------------
-# The dashboard's npm packages go here: a `FROM node:22-slim AS assets` stage that runs
-# `npm ci` on its package.json/package-lock.json, and a
-# `COPY --from=assets <node_modules subset> server/<dashboard folder>/...` in stage 3
-# before the wheel is built (package-data in pyproject.toml must list those files).
+# --- 2. Browser assets: the packages /app/ and /docs serve, exactly as locked ----------
+FROM node:22-slim AS assets
+WORKDIR /assets
+COPY server/dashboard/package.json server/dashboard/package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
 
 # --- 3. The wheel: server, realtime, workers and sql (migrations, queries) ------------
 FROM deps AS build
@@ -24,14 +24,16 @@ COPY workers ./workers
 COPY sql ./sql
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . && rm -rf /src
 
-# --- 4. Runtime: the virtualenv, pg_dump/pg_restore for backups, an unprivileged user --
+# --- 4. Runtime: the virtualenv, the browser packages, pg_dump/pg_restore for backups,
+# an unprivileged user ------------------------------------------------------------------
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --uid 10001 booking
 COPY --from=build /opt/venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1
+COPY --from=assets /assets/node_modules /opt/booking/node_modules
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 BOOKING_NODE_MODULES=/opt/booking/node_modules
 # Not the source folder: imports resolve to the installed package, as in production.
 WORKDIR /home/booking
 USER booking

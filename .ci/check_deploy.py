@@ -119,6 +119,7 @@ def check_procfile() -> None:
 
 
 def check_dockerfile() -> None:
+    check_names("Dockerfile", (ROOT / "Dockerfile").read_text())
     for line in (ROOT / "Dockerfile").read_text().splitlines():
         if line.startswith("CMD "):
             check_command("Dockerfile CMD", json.loads(line[4:]))
