@@ -16,6 +16,7 @@ from uuid import UUID
 
 from server.config import Settings
 from server.db import Database
+from server.holds import service as holds
 from server.metrics import BACKLOG, WORKER_JOBS
 from server.notifications import service as notifications
 from server.ops import queries as ops_queries
@@ -78,15 +79,25 @@ async def deliver_notification(ctx: dict[str, Any], tenant_id: str, notification
 
 
 @counted
+async def release_hold(ctx: dict[str, Any], tenant_id: str, hold_id: str) -> str:
+    """Release one hold at its expiry if it is still unreleased (``hold.released``)."""
+    return await holds.expire_hold(_db(ctx), UUID(str(tenant_id)), UUID(str(hold_id)))
+
+
+@counted
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
-    """The safety net: apply every overdue timer and send every due message."""
+    """The safety net: apply every overdue timer, release every expired hold and send
+    every due message."""
     deadline = time.monotonic() + SWEEP_BUDGET_SECONDS
     fired = await engine.sweep(_db(ctx), deadline=deadline)
+    expired = await holds.sweep(_db(ctx), deadline=deadline)
     sent = await notifications.deliver_due(_db(ctx), _settings(ctx))
-    if fired or sent:
-        log.info("sweep applied %d timers, sent %d messages", fired, sent)
+    if fired or expired or sent:
+        log.info(
+            "sweep applied %d timers, released %d holds, sent %d messages", fired, expired, sent
+        )
     BACKLOG.update(await _db(ctx).read(None, ops_queries.backlogs))
-    return {"timers": fired, "notifications": sent}
+    return {"timers": fired, "holds": expired, "notifications": sent}
 
 
 @counted
