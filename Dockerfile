@@ -5,7 +5,7 @@
 # --- 1. Dependencies, hash-checked from the lock file (cached until it changes) -------
 FROM python:3.11-slim-bookworm AS deps
 RUN python -m venv /opt/venv
-COPY requirements/prod.lock /tmp/prod.lock
+COPY .ci/requirements/prod.lock /tmp/prod.lock
 RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes -r /tmp/prod.lock
 
 # --- 2. Browser assets: the packages /app/ and /docs serve, exactly as locked ----------

@@ -4,10 +4,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# Locked, hash-checked versions: requirements/dev.lock (tests, lint, bench) and
-# requirements/prod.lock (the image). `make lock` regenerates both from pyproject.toml.
-LOCK_DEV := requirements/dev.lock
-LOCK_PROD := requirements/prod.lock
+# Locked, hash-checked versions: .ci/requirements/dev.lock (tests, lint, bench) and
+# .ci/requirements/prod.lock (the image). `make lock` regenerates both from pyproject.toml.
+LOCK_DEV := .ci/requirements/dev.lock
+LOCK_PROD := .ci/requirements/prod.lock
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK_DEV) | cksum | cut -d' ' -f1)
 # Keeps the pins already in a lock file; only what pyproject.toml no longer allows moves.
 UV_COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --quiet --universal \

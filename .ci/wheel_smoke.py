@@ -1,5 +1,5 @@
 """The installed wheel, as production runs it: build it, install it (not editable) into a
-fresh virtualenv from requirements/prod.lock, and from a directory outside the checkout
+fresh virtualenv from .ci/requirements/prod.lock, and from a directory outside the checkout
 run what docker-compose.yml and the README's Deploy section run: `migrate` (as the owner,
 creating the login role), `seed`, `serve` until /readyz answers 200, the worker until
 arq's health check (the compose healthcheck) passes, and `backup` / `restore`.
@@ -89,7 +89,7 @@ def main() -> None:
             cwd=work,
         )
         wheel = next(work.glob("booking_server-*.whl"))
-        step(f"installing {wheel.name} into a fresh virtualenv from requirements/prod.lock")
+        step(f"installing {wheel.name} into a fresh virtualenv from .ci/requirements/prod.lock")
         venv.create(work / "venv", with_pip=True)
         python = str(work / "venv" / "bin" / "python")
         pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
