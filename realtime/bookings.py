@@ -23,16 +23,6 @@ from server.schemas import convert
 
 CheckWrite = Callable[[Context], Awaitable[object]]
 
-CREATE_ROLE = "member"
-# The least role of each POST /v1/bookings/{id}/<action> route (a test keeps them equal).
-TRANSITION_ROLES = {
-    "approve": "manager",
-    "reject": "manager",
-    "cancel": "member",
-    "complete": "manager",
-    "assign": "manager",
-}
-
 
 def _require(ctx: Context, role: str) -> None:
     if not role_at_least(ctx.role, role):
@@ -53,7 +43,7 @@ class ServiceBookingRpc:
         self.check_write = check_write
 
     async def create(self, ctx: Context, payload: Any) -> dict[str, Any]:
-        _require(ctx, CREATE_ROLE)
+        _require(ctx, transitions.CREATE_ROLE)
         body = convert(payload, BookingCreate)
         await self.check_write(ctx)
         try:
@@ -66,7 +56,9 @@ class ServiceBookingRpc:
 
     async def transition(self, ctx: Context, payload: TransitionIn) -> dict[str, Any]:
         action = payload.action
-        _require(ctx, TRANSITION_ROLES[action])
+        role = transitions.ACTIONS[action].role
+        assert role is not None  # the payload's schema admits only actions users ask for
+        _require(ctx, role)
         try:
             booking_id = UUID(payload.id)
         except ValueError:

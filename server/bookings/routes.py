@@ -20,7 +20,7 @@ WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422)
 @api.route(
     "POST",
     "/v1/bookings",
-    role="member",
+    role=transitions.CREATE_ROLE,
     summary="Book a resource for a period",
     tag="bookings",
     body=BookingCreate,
@@ -76,7 +76,9 @@ async def update_booking(call: Call, tx: Tx) -> BookingOut:
     return await service.update_booking(tx, booking_id, call.body, if_match=call.if_match)
 
 
-def _transition(action: str, role: str, summary: str) -> Handler:
+def _transition(action: str, summary: str) -> Handler:
+    role = transitions.ACTIONS[action].role
+
     @api.route(
         "POST",
         f"/v1/bookings/{{booking_id}}/{action}",
@@ -94,16 +96,16 @@ def _transition(action: str, role: str, summary: str) -> Handler:
     return handler
 
 
-_transition("approve", "manager", "Approve a pending booking")
-_transition("reject", "manager", "Reject a pending booking")
-_transition("cancel", "member", "Cancel a pending or confirmed booking (members: their own)")
-_transition("complete", "manager", "Complete a confirmed booking")
+_transition("approve", "Approve a pending booking")
+_transition("reject", "Reject a pending booking")
+_transition("cancel", "Cancel a pending or confirmed booking (members: their own)")
+_transition("complete", "Complete a confirmed booking")
 
 
 @api.route(
     "POST",
     "/v1/bookings/{booking_id}/assign",
-    role="manager",
+    role=transitions.ACTIONS["assign"].role,
     summary="Move a pending or confirmed booking to another resource",
     tag="bookings",
     body=AssignBody,

@@ -19,24 +19,29 @@ from server.db import Tx
 from server.events.service import record
 from server.workflow.timers import TimerSettings, schedule_timers
 
+# The least role that may create a booking (HTTP route and socket RPC).
+CREATE_ROLE = "member"
+
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """One transition: where it may start, what it sets, and the event it records."""
+    """One transition: where it may start, what it sets, the event it records, and the
+    least role that may ask for it (HTTP route and socket RPC alike; None: workflow only)."""
 
     allowed: tuple[str, ...]
     event: str
+    role: str | None = None
     status: str | None = None
     escalate: bool = False
     moves: bool = False
 
 
 ACTIONS: dict[str, Action] = {
-    "approve": Action(("pending",), "booking.approved", status="confirmed"),
-    "reject": Action(("pending",), "booking.rejected", status="rejected"),
-    "cancel": Action(("pending", "confirmed"), "booking.cancelled", status="cancelled"),
-    "complete": Action(("confirmed",), "booking.completed", status="completed"),
-    "assign": Action(("pending", "confirmed"), "booking.updated", moves=True),
+    "approve": Action(("pending",), "booking.approved", "manager", status="confirmed"),
+    "reject": Action(("pending",), "booking.rejected", "manager", status="rejected"),
+    "cancel": Action(("pending", "confirmed"), "booking.cancelled", "member", status="cancelled"),
+    "complete": Action(("confirmed",), "booking.completed", "manager", status="completed"),
+    "assign": Action(("pending", "confirmed"), "booking.updated", "manager", moves=True),
     "expire": Action(("pending",), "booking.expired", status="expired"),
     "escalate": Action(("pending",), "booking.escalated", escalate=True),
 }
