@@ -44,8 +44,18 @@ def pubsub_channel(settings: Settings) -> str:
     return f"socketio:{name}"
 
 
+def redis_options(settings: Settings) -> dict[str, Any]:
+    """Publishing gives up within ``BOOKING_REDIS_TIMEOUT`` instead of hanging the relay."""
+    timeout = settings.redis_timeout
+    return {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+
+
 def build_server(settings: Settings) -> socketio.AsyncServer:
-    manager = FanoutManager(settings.require_redis_url(), channel=pubsub_channel(settings))
+    manager = FanoutManager(
+        settings.require_redis_url(),
+        channel=pubsub_channel(settings),
+        redis_options=redis_options(settings),
+    )
     return FastServer(
         async_mode="asgi",
         client_manager=manager,
@@ -109,7 +119,7 @@ async def _close_manager(manager: Any) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-    for name in ("pubsub", "redis"):
+    for name in ("pubsub", "redis", "listener"):
         client = getattr(manager, name, None)
         if client is not None:
             with contextlib.suppress(Exception):
