@@ -18,7 +18,7 @@ import socketio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from realtime.fanout import FanoutManager
-from realtime.gateway import Gateway
+from realtime.gateway import CheckToken, Gateway
 from realtime.heartbeat import Ticker
 from realtime.relay import Relay
 from realtime.rpc import BookingRpc
@@ -83,8 +83,10 @@ class Realtime:
         """``other`` behind Socket.IO on ``/socket.io/``: HTTP and sockets on one port."""
         return RealtimeApp(self, other)
 
-    async def start(self, db: Database, rpc: BookingRpc | None) -> None:
-        self.gateway.bind(db, rpc)
+    async def start(
+        self, db: Database, rpc: BookingRpc | None, check_token: CheckToken | None = None
+    ) -> None:
+        self.gateway.bind(db, rpc, check_token)
         if not self.sio.manager_initialized:
             # Subscribe to the Redis channel now rather than at the first connection, so
             # a socket joining later does not miss what was published meanwhile.

@@ -102,13 +102,23 @@ def create_app(settings: Settings) -> ASGIApp:
             db=db,
             redis=redis,
             limits=Limiter(settings, redis_url),
-            revocations=Revocations(redis, settings.access_token_ttl),
+            revocations=Revocations(
+                redis,
+                db,
+                timeout=timeout,
+                cache_seconds=settings.revocation_cache_seconds,
+            ),
         )
         state["rt"] = rt
-        await realtime.start(db, rpc=ServiceBookingRpc(db, rt.limits.check_write))
+        await realtime.start(
+            db,
+            rpc=ServiceBookingRpc(db, rt.limits.check_write),
+            check_token=rt.revocations.check,
+        )
         try:
             yield
         finally:
+            await rt.drain(seconds=15)
             await realtime.stop()
             await redis.aclose()
             await queue.close(jobs)

@@ -43,6 +43,10 @@ class Context:
     user_id: UUID | None = None
     role: str | None = None
     request_id: str = "-"
+    # The access token's id, expiry and login family, when a token authenticated the call.
+    token_id: str | None = None
+    token_expires_at: int | None = None
+    family_id: UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,10 @@ class Limiter:
             (self.password_reset, ("password-reset", tenant, email_key)),
         )
 
+    async def check_reset_confirm(self, client: str) -> None:
+        """Each confirmation hashes a password: the login bucket of the address pays."""
+        await self._closed("password reset", (self.login_ip, ("login-ip", client)))
+
     async def check_refresh(self, client: str) -> None:
         await self._open("refresh", self.refresh, "refresh-ip", client)
 
