@@ -39,7 +39,8 @@ STATUS_TEXT: dict[int, str] = {
     422: "Invalid input; `validation_error` lists every bad field in `errors`",
     429: "Rate limit reached (`rate_limited`); see `Retry-After`",
     500: "Unexpected error (`internal`); the body carries only the request id",
-    503: "A dependency is unavailable",
+    503: "A required service is unreachable or saturated (`service_unavailable`); see"
+    " `Retry-After`",
 }
 
 
@@ -340,7 +341,7 @@ def _problem_responses(statuses: set[int]) -> dict[str, Any]:
         if codes.get(status):
             text += ". Codes: " + ", ".join(f"`{code}`" for code in codes[status])
         headers: dict[str, Any] = {"X-Request-ID": {"$ref": "#/components/headers/RequestId"}}
-        if status == 429:
+        if status in (429, 503):
             headers["Retry-After"] = {"$ref": "#/components/headers/RetryAfter"}
         responses[f"Problem{status}"] = {
             "description": text,
