@@ -219,3 +219,18 @@ async def test_reuse_racing_a_refresh_leaves_no_live_token(
             old = session["refresh_token"]
             rotated = await _refresh(client, old)
             current_token = rotated.json()["refresh_token"]
+
+
+async def test_refresh_is_limited_per_client_address(settings: Settings) -> None:
+    address = f"10.7.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    async with client_with(settings, address=address, rate_limit_refresh="2/minute") as limited:
+        tenant = await signup(limited)
+        token = tenant.refresh_token
+        for _ in range(2):
+            response = await _refresh(limited, token)
+            assert response.status_code == 200
+            token = response.json()["refresh_token"]
+        response = await _refresh(limited, token)
+        assert response.status_code == 429
+        assert response.json()["code"] == "rate_limited"
+        assert int(response.headers["retry-after"]) >= 1
