@@ -156,9 +156,12 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 class Database:
     """A connection pool whose every transaction runs as the application role."""
 
-    def __init__(self, pool: asyncpg.Pool, app_role: str = APP_ROLE) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, app_role: str = APP_ROLE, *, acquire_timeout: float = 5.0
+    ) -> None:
         self.pool = pool
         self.app_role = app_role
+        self.acquire_timeout = acquire_timeout
         self.enqueuer: Enqueuer | None = None
 
     @classmethod
@@ -172,7 +175,7 @@ class Database:
             command_timeout=60,
         )
         assert pool is not None
-        return cls(pool)
+        return cls(pool, acquire_timeout=settings.pool_acquire_timeout)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -183,16 +186,29 @@ class Database:
     ) -> AsyncIterator[Tx]:
         """One transaction as the app role, scoped to ``ctx.tenant_id`` (or no tenant)."""
         tenant = str(ctx.tenant_id) if ctx else ""
-        async with (
-            self.pool.acquire() as conn,
-            conn.transaction(isolation=isolation, readonly=readonly),
-        ):
-            await conn.execute(
-                "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)",
-                self.app_role,
-                tenant,
-            )
-            yield Tx(conn, ctx or Context(tenant_id=UUID(int=0)))
+        conn = await self._acquire()
+        try:
+            async with conn.transaction(isolation=isolation, readonly=readonly):
+                await conn.execute(
+                    "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)",
+                    self.app_role,
+                    tenant,
+                )
+                yield Tx(conn, ctx or Context(tenant_id=UUID(int=0)))
+        finally:
+            await self.pool.release(conn)
+
+    async def _acquire(self) -> asyncpg.Connection:
+        """A pooled connection; 503 when none frees up in time or PostgreSQL is unreachable."""
+        try:
+            return await self.pool.acquire(timeout=self.acquire_timeout)
+        except TimeoutError:
+            raise errors.Unavailable(
+                "Every database connection is busy; try again shortly", retry_after=1
+            ) from None
+        except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError):
+            log.warning("cannot connect to PostgreSQL", exc_info=True)
+            raise errors.Unavailable("The database is unreachable", retry_after=5) from None
 
     async def run(
         self, ctx: Context | None, fn: Callable[[Tx], Awaitable[T]], *, retries: int = 1
