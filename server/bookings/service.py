@@ -63,6 +63,8 @@ def booking_out(row: Mapping[str, Any]) -> BookingOut:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         escalated_at=row["escalated_at"],
+        status_reason=row["status_reason"],
+        series_id=row["series_id"],
     )
 
 
@@ -177,7 +179,7 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
                 "project_id": body.project_id, "requester_id": tx.ctx.user_id,
                 "title": body.title, "note": body.note, "start": start, "end": end,
                 "status": status, "version": 1, "created_at": now, "updated_at": now,
-                "escalated_at": None,
+                "escalated_at": None, "status_reason": None, "series_id": None,
             }
         )
     )  # fmt: skip
