@@ -208,7 +208,24 @@ def _query(spec: RouteSpec, request: Request) -> Any:
             raw.setdefault(key, []).extend(v for v in value.split(",") if v)
         else:
             raw[key] = value
-    return convert(raw, spec.query, strict=False)
+    # Lax conversion reads numbers and booleans from text, and would also read a number
+    # as a Unix time (``to=0.5``): times must be RFC 3339 text, as the schema says.
+    times = [
+        {"field": key, "message": "Expected an RFC 3339 time with an offset"}
+        for key in _time_fields(spec.query)
+        if isinstance(raw.get(key), str) and not _RFC3339.match(raw[key])
+    ]
+    if not times:
+        return convert(raw, spec.query, strict=False)
+    bad = {error["field"] for error in times}
+    try:
+        convert({k: v for k, v in raw.items() if k not in bad}, spec.query, strict=False)
+    except errors.ValidationFailed as exc:
+        times += [e for e in exc.extras["errors"] if e["field"] not in bad]
+    raise errors.ValidationFailed(times)
+
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
 
 def _list_fields(cls: type[Any]) -> frozenset[str]:
@@ -217,6 +234,12 @@ def _list_fields(cls: type[Any]) -> frozenset[str]:
         if "list[" in str(info.type) or "List[" in str(info.type):
             names.add(info.encode_name)
     return frozenset(names)
+
+
+def _time_fields(cls: type[Any]) -> frozenset[str]:
+    return frozenset(
+        info.encode_name for info in msgspec.structs.fields(cls) if "datetime" in str(info.type)
+    )
 
 
 async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
