@@ -75,7 +75,6 @@ class Gateway:
             user_id=claims.sub,
             role=claims.role,
             expires_at=claims.exp,
-            issued_at=claims.iat,
         )
         try:
             active = await self._is_active(session, claims)
@@ -174,12 +173,10 @@ class Gateway:
             user_id=claims.sub,
             role=claims.role,
             expires_at=claims.exp,
-            issued_at=claims.iat,
         )
         if not await self._is_active(renewed, claims):
             raise errors.Unauthorized("The access token was revoked or the user deactivated")
         session.expires_at = renewed.expires_at
-        session.issued_at = renewed.issued_at
         session.role = renewed.role
         return None
 

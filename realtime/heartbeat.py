@@ -4,8 +4,7 @@ Each process heartbeats only the tenants with sockets on it (``ignore_queue``: n
 crosses Redis), with the tenant's committed head from the database, so a client notices
 a missed event even when the relay or Redis lost it. The same tick disconnects sockets
 whose token expired without ``reauth`` and sockets of users deactivated since they
-connected or whose token was ended since (password reset), and gives the other sockets
-their user's current role (one query per tenant
+connected, and gives the other sockets their user's current role (one query per tenant
 with local sockets).
 """
 
@@ -84,7 +83,7 @@ class Ticker:
                 session = self.sessions.get(sid)
                 if session is None:
                     continue
-                if user is None or session.issued_at < user.valid_after:
+                if user is None:
                     gone.append(sid)
                 else:
                     session.role = user.role

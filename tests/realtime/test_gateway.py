@@ -8,7 +8,7 @@ import socketio
 
 from server.auth.tokens import issue_access_token
 from server.config import Settings
-from server.db import Context, Database
+from server.db import Database
 from tests.factories import PASSWORD, add_user, signup
 from tests.realtime.conftest import Client, LiveServer, connect, record_changes
 
@@ -220,23 +220,3 @@ async def test_reauth_with_an_old_token_does_not_bring_back_an_old_role(
         "booking.transition", {"id": str(uuid.uuid4()), "action": "approve"}
     )
     assert approve["error"]["code"] == "forbidden"
-
-
-async def test_a_password_reset_disconnects_the_users_sockets(
-    live: LiveServer, rt_db: Database, clients: list[Client]
-) -> None:
-    tenant = await signup(live.http)
-    client = await connect(live.url, tenant.token)
-    clients.append(client)
-    # What a password reset does to the user's access tokens.
-    later = time.time() + 5
-
-    async def end_tokens(tx: Any) -> None:
-        await tx.execute(
-            "UPDATE users SET tokens_valid_after = to_timestamp($2) WHERE id = $1",
-            uuid.UUID(tenant.admin["id"]),
-            later,
-        )
-
-    await rt_db.run(Context(tenant_id=uuid.UUID(tenant.id)), end_tokens)
-    await client.wait_for(lambda: not client.sio.connected, within=5)
