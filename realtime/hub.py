@@ -22,7 +22,7 @@ from realtime.fanout import FanoutManager
 from realtime.gateway import CheckToken, Gateway
 from realtime.heartbeat import Ticker
 from realtime.relay import Relay
-from realtime.rpc import BookingRpc
+from realtime.rpc import BookingRpc, SchedulingRpc
 from realtime.sessions import Sessions
 from realtime.transport import FastServer
 from realtime.wake import Waker, wake_channel
@@ -88,9 +88,13 @@ class Realtime:
         return RealtimeApp(self, other)
 
     async def start(
-        self, db: Database, rpc: BookingRpc | None, check_token: CheckToken | None = None
+        self,
+        db: Database,
+        rpc: BookingRpc | None,
+        scheduling: SchedulingRpc | None = None,
+        check_token: CheckToken | None = None,
     ) -> None:
-        self.gateway.bind(db, rpc, check_token)
+        self.gateway.bind(db, rpc, scheduling, check_token)
         if not self.sio.manager_initialized:
             # Subscribe to the Redis channel now rather than at the first connection, so
             # a socket joining later does not miss what was published meanwhile.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from redis.asyncio import Redis
 from starlette.applications import Starlette
@@ -14,6 +15,7 @@ from starlette.types import ASGIApp
 
 from realtime.bookings import ServiceBookingRpc
 from realtime.hub import Realtime
+from realtime.scheduling import ServiceSchedulingRpc
 from server import migrations
 from server.audit.routes import api as audit_api
 from server.auth.revocation import Revocations
@@ -21,9 +23,11 @@ from server.auth.routes import api as auth_api
 from server.availability.routes import api as availability_api
 from server.bookings.routes import api as bookings_api
 from server.calendar.routes import api as calendar_api
-from server.config import Settings
+from server.config import DEFAULT_NODE_MODULES, Settings
+from server.dashboard.routes import dashboard_api
 from server.db import Database
 from server.events.routes import api as events_api
+from server.holds.routes import api as holds_api
 from server.http.api import Api
 from server.http.docs import docs_api
 from server.http.middleware import RequestContext
@@ -34,7 +38,9 @@ from server.ops.routes import api as ops_api
 from server.projects.routes import api as projects_api
 from server.resources.routes import api as resources_api
 from server.schedule.routes import api as schedule_api
+from server.series.routes import api as series_api
 from server.tenants.routes import api as tenants_api
+from server.time_off.routes import api as time_off_api
 from server.users.routes import api as users_api
 from server.workflow import queue
 from server.workflow.routes import api as workflow_api
@@ -50,9 +56,10 @@ CORS_REQUEST_HEADERS = [
 ]
 
 
-def build_api() -> Api:
+def build_api(node_modules: Path = DEFAULT_NODE_MODULES) -> Api:
     """Every feature's routes, in the order the docs list them."""
     api = Api()
+    api.include(dashboard_api(node_modules))
     api.include(ops_api)
     api.include(tenants_api)
     api.include(auth_api)
@@ -64,9 +71,13 @@ def build_api() -> Api:
     api.include(resources_api)
     api.include(projects_api)
     api.include(bookings_api)
+    api.include(series_api)
+    api.include(holds_api)
+    api.include(time_off_api)
     api.include(schedule_api)
     api.include(audit_api)
-    api.include(docs_api(api))  # last: the document describes every route above and itself
+    # Last: the document describes every route above and itself.
+    api.include(docs_api(api, node_modules))
     return api
 
 
@@ -85,7 +96,7 @@ async def open_database(settings: Settings) -> Database:
 
 def create_app(settings: Settings) -> ASGIApp:
     redis_url = settings.require_redis_url()
-    api = build_api()
+    api = build_api(settings.node_modules_dir())
     state: dict[str, Runtime] = {}
     realtime = Realtime(settings)
 
@@ -113,6 +124,7 @@ def create_app(settings: Settings) -> ASGIApp:
         await realtime.start(
             db,
             rpc=ServiceBookingRpc(db, rt.limits.check_write),
+            scheduling=ServiceSchedulingRpc(db, rt.limits.check_write),
             check_token=rt.revocations.check,
         )
         try:

@@ -11,6 +11,19 @@ LEFT JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = $2
 LEFT JOIN projects p ON p.tenant_id = s.tenant_id AND p.id = $3
 WHERE s.tenant_id = $1;
 
+-- periods_context --
+-- The resource's advisory lock (always), what blocks any of [$4[i], $5[i]) with occurrence_start, now(), resource, project, settings.
+SELECT app_lock_resource_periods($1, $2, $4::timestamptz[], $5::timestamptz[]) AS conflicts,
+    now() AS now, r.id AS resource_id, r.timezone, r.working_hours,
+    r.deactivated_at AS resource_deactivated_at,
+    p.id AS project_id, p.budget_hours, p.deactivated_at AS project_deactivated_at,
+    s.approval_required, s.max_booking_days, s.escalate_after, s.expire_after,
+    s.remind_before, s.auto_complete
+FROM workflow_settings s
+LEFT JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = $2
+LEFT JOIN projects p ON p.tenant_id = s.tenant_id AND p.id = $3
+WHERE s.tenant_id = $1;
+
 -- lock_booking_project --
 -- Lock a project row so budget checks of concurrent bookings on it run one at a time (edits).
 SELECT budget_hours FROM projects WHERE tenant_id = $1 AND id = $2 FOR UPDATE;
