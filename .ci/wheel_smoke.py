@@ -93,7 +93,10 @@ def main() -> None:
         venv.create(work / "venv", with_pip=True)
         python = str(work / "venv" / "bin" / "python")
         pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-        run([*pip, "--require-hashes", "-r", str(ROOT / ".ci" / "requirements" / "prod.lock")], cwd=work)
+        run(
+            [*pip, "--require-hashes", "-r", str(ROOT / ".ci" / "requirements" / "prod.lock")],
+            cwd=work,
+        )
         run([*pip, "--no-deps", str(wheel)], cwd=work)
         elsewhere = work / "elsewhere"
         elsewhere.mkdir()

@@ -36,6 +36,9 @@ SERVER_ENV = {
     "BOOKING_RATE_LIMIT_WRITE": "1000000/minute",
     "BOOKING_RATE_LIMIT_LOGIN": "1000000/minute",
     "BOOKING_RATE_LIMIT_LOGIN_IP": "1000000/minute",
+    "BOOKING_RATE_LIMIT_READ": "1000000/minute",
+    "BOOKING_RATE_LIMIT_REFRESH": "1000000/minute",
+    "BOOKING_RATE_LIMIT_SIGNUP": "1000000/minute",
     "BOOKING_ACCESS_TOKEN_TTL": "7200",
     "BOOKING_LOG_LEVEL": "warning",
     # As the yardstick's bare app: 8 connections a process (2 cores; and pgbench's 64

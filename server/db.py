@@ -53,6 +53,10 @@ class Context:
     user_id: UUID | None = None
     role: str | None = None
     request_id: str = "-"
+    # The access token's id, expiry and login family, when a token authenticated the call.
+    token_id: str | None = None
+    token_expires_at: int | None = None
+    family_id: UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,9 +224,12 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 class Database:
     """A connection pool whose every transaction runs as the application role."""
 
-    def __init__(self, pool: asyncpg.Pool, app_role: str = APP_ROLE) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, app_role: str = APP_ROLE, *, acquire_timeout: float = 5.0
+    ) -> None:
         self.pool = pool
         self.app_role = app_role
+        self.acquire_timeout = acquire_timeout
         self.enqueuer: Enqueuer | None = None
         # Called with the tenant after a transaction that wrote events commits: wakes the
         # realtime relay (the events table is the truth; this only makes it prompt).
@@ -240,7 +247,7 @@ class Database:
             command_timeout=60,
         )
         assert pool is not None
-        return cls(pool)
+        return cls(pool, acquire_timeout=settings.pool_acquire_timeout)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -257,7 +264,8 @@ class Database:
         """One transaction as the app role, scoped to ``ctx.tenant_id`` (or no tenant),
         committed here, rolled back on an error. ``lazy``: opened by
         its first statement (see ``Tx``), else at once."""
-        async with self.pool.acquire() as conn:
+        conn = await self._acquire()
+        try:
             tx = Tx(
                 conn,
                 ctx or Context(tenant_id=UUID(int=0)),
@@ -280,6 +288,20 @@ class Database:
                     await conn.execute("COMMIT")
                 except asyncpg.PostgresError as exc:
                     raise translate(exc) from exc
+        finally:
+            await self.pool.release(conn)
+
+    async def _acquire(self) -> asyncpg.Connection:
+        """A pooled connection; 503 when none frees up in time or PostgreSQL is unreachable."""
+        try:
+            return await self.pool.acquire(timeout=self.acquire_timeout)
+        except TimeoutError:
+            raise errors.Unavailable(
+                "Every database connection is busy; try again shortly", retry_after=1
+            ) from None
+        except (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError):
+            log.warning("cannot connect to PostgreSQL", exc_info=True)
+            raise errors.Unavailable("The database is unreachable", retry_after=5) from None
 
     def opening(self, ctx: Context | None, *, isolation: str | None, readonly: bool) -> str:
         """``BEGIN`` and the role and tenant settings, one simple-protocol message. Both
