@@ -33,6 +33,12 @@ EXCLUSION_ERRORS: dict[str, type[errors.AppError]] = {
 CHECK_ERRORS: dict[str, type[errors.AppError]] = {
     "bookings_period_check": errors.InvalidPeriod,
 }
+# SQLSTATEs that say the server is going away, starting or full, not that the request is
+# wrong: admin/crash shutdown, cannot connect now (starting up or shutting down), too many
+# connections. Class 08 (connection exceptions) is matched by prefix.
+UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+# What a client may wait before trying again while the database is unreachable.
+UNAVAILABLE_RETRY_AFTER = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +111,8 @@ def translate(exc: asyncpg.PostgresError) -> Exception:
     constraint = getattr(exc, "constraint_name", None) or ""
     if state in ("40P01", "40001"):
         return errors.Retryable(state)
+    if unreachable(exc):
+        return database_unavailable()
     if state == "23P01" and constraint in EXCLUSION_ERRORS:
         return EXCLUSION_ERRORS[constraint]()
     if state == "23505" and constraint in UNIQUE_ERRORS:
@@ -121,6 +129,30 @@ def translate(exc: asyncpg.PostgresError) -> Exception:
         return errors.ValidationFailed.field("body", "text must not contain NUL (U+0000)")
     unknown: Exception = exc
     return unknown
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database cannot be reached right now (restart, crash,
+    network, full), so the request may succeed if tried again shortly."""
+    if isinstance(exc, OSError | asyncpg.PostgresConnectionError):
+        # Refused, reset, timed out (TimeoutError is an OSError), lost mid-statement.
+        return True
+    if isinstance(exc, asyncpg.PostgresError):
+        state = exc.sqlstate or ""
+        return state in UNAVAILABLE_STATES or state.startswith("08")
+    if isinstance(exc, asyncpg.InternalClientError):
+        # The protocol of a connection the server ended while it sat in the pool.
+        return True
+    if isinstance(exc, asyncpg.InterfaceError):
+        # asyncpg's own words for a connection or pool that closed under the caller.
+        return "closed" in str(exc) or "closing" in str(exc)
+    return False
+
+
+def database_unavailable() -> errors.Unavailable:
+    return errors.Unavailable(
+        "The database is unreachable; try again shortly", retry_after=UNAVAILABLE_RETRY_AFTER
+    )
 
 
 def _fk_detail(constraint: str) -> str:
@@ -179,16 +211,30 @@ class Database:
     ) -> AsyncIterator[Tx]:
         """One transaction as the app role, scoped to ``ctx.tenant_id`` (or no tenant)."""
         tenant = str(ctx.tenant_id) if ctx else ""
-        async with (
-            self.pool.acquire() as conn,
-            conn.transaction(isolation=isolation, readonly=readonly),
-        ):
-            await conn.execute(
-                "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)",
-                self.app_role,
-                tenant,
-            )
-            yield Tx(conn, ctx or Context(tenant_id=UUID(int=0)))
+        try:
+            async with self.pool.acquire() as conn:
+                try:
+                    async with conn.transaction(isolation=isolation, readonly=readonly):
+                        await conn.execute(
+                            "SELECT set_config('role', $1, true),"
+                            " set_config('app.tenant_id', $2, true)",
+                            self.app_role,
+                            tenant,
+                        )
+                        yield Tx(conn, ctx or Context(tenant_id=UUID(int=0)))
+                except Exception as exc:
+                    broken = unreachable(exc) or isinstance(exc, errors.Unavailable)
+                    if broken and not conn.is_closed():
+                        # Broken by a restart: the pool opens a new one in its place.
+                        conn.terminate()
+                    raise
+        except Exception as exc:
+            # Connecting, BEGIN, a statement or COMMIT met a database that is restarting or
+            # gone: 503 with Retry-After, never a 500. A write whose COMMIT got no answer may
+            # have happened; the client's retry with its Idempotency-Key tells.
+            if unreachable(exc):
+                raise database_unavailable() from exc
+            raise
 
     async def run(
         self, ctx: Context | None, fn: Callable[[Tx], Awaitable[T]], *, retries: int = 1

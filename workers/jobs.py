@@ -12,6 +12,9 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from arq import Retry
+
+from server import errors
 from server.config import Settings
 from server.db import Database
 from server.notifications import service as notifications
@@ -21,6 +24,8 @@ log = logging.getLogger(__name__)
 
 # One sweep stops claiming after this long, so runs never pile up behind each other.
 SWEEP_BUDGET_SECONDS = 30.0
+# A timer job that could not apply is run again this many seconds times its try number.
+RETRY_SECONDS = 1
 
 
 def _db(ctx: dict[str, Any]) -> Database:
@@ -36,8 +41,17 @@ def _settings(ctx: dict[str, Any]) -> Settings:
 
 
 async def fire_timer(ctx: dict[str, Any], tenant_id: str, timer_id: str) -> str:
-    """Apply one workflow timer (escalate, expire, remind, complete) if still pending."""
-    return await engine.fire_timer(_db(ctx), UUID(str(tenant_id)), UUID(str(timer_id)))
+    """Apply one workflow timer (escalate, expire, remind, complete) if still pending.
+
+    Not applied because of a lost race or an unreachable database: arq runs it again
+    (``max_tries``), later each time; past that the sweeper fires it.
+    """
+    try:
+        return await engine.fire_timer(_db(ctx), UUID(str(tenant_id)), UUID(str(timer_id)))
+    except (errors.Contention, errors.Unavailable) as exc:
+        tries = int(ctx.get("job_try") or 1)
+        log.warning("timer %s not applied (%s); retry %d", timer_id, exc, tries)
+        raise Retry(defer=RETRY_SECONDS * tries) from exc
 
 
 async def deliver_notification(ctx: dict[str, Any], tenant_id: str, notification_id: str) -> str:

@@ -39,7 +39,7 @@ STATUS_TEXT: dict[int, str] = {
     422: "Invalid input; `validation_error` lists every bad field in `errors`",
     429: "Rate limit reached (`rate_limited`); see `Retry-After`",
     500: "Unexpected error (`internal`); the body carries only the request id",
-    503: "A dependency is unavailable",
+    503: "The database or Redis is unreachable (`service_unavailable`); see `Retry-After`",
 }
 
 
@@ -317,7 +317,8 @@ def _success(spec: RouteSpec, by_type: dict[Any, dict[str, Any]]) -> dict[str, A
 
 
 def _error_statuses(spec: RouteSpec, *, if_match: bool) -> list[int]:
-    statuses = (set(spec.errors) | {429, 500}) - set(spec.other_responses)
+    # Any route may meet a database or Redis that is restarting: 503 with Retry-After.
+    statuses = (set(spec.errors) | {429, 500, 503}) - set(spec.other_responses)
     if spec.role is not None:
         statuses |= {401, 403}
     if spec.body is not None or spec.query is not None:
@@ -340,7 +341,7 @@ def _problem_responses(statuses: set[int]) -> dict[str, Any]:
         if codes.get(status):
             text += ". Codes: " + ", ".join(f"`{code}`" for code in codes[status])
         headers: dict[str, Any] = {"X-Request-ID": {"$ref": "#/components/headers/RequestId"}}
-        if status == 429:
+        if status in (429, 503):
             headers["Retry-After"] = {"$ref": "#/components/headers/RetryAfter"}
         responses[f"Problem{status}"] = {
             "description": text,

@@ -13,7 +13,7 @@ from server.schemas import encoder
 
 def problem_response(err: errors.AppError, request: Request) -> Response:
     headers = {}
-    if isinstance(err, errors.RateLimited):
+    if isinstance(err, errors.RateLimited | errors.Unavailable):
         headers["Retry-After"] = str(err.retry_after)
     if isinstance(err, errors.MethodNotAllowed):
         allow = err.extras.pop("allow", None)

@@ -181,7 +181,8 @@ async def test_login_fails_closed_without_redis(
         )
         assert response.status_code == 503
         assert response.headers["content-type"] == "application/problem+json"
-        assert response.json()["code"] == "unavailable"
+        assert response.json()["code"] == "service_unavailable"
+        assert response.headers["retry-after"] == "1"
         # Write limits fail open: the admin can still work.
         created = await dead.post(
             "/v1/users",
