@@ -6,6 +6,7 @@ job delivered twice, or racing the sweeper, changes nothing the second time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import timedelta
@@ -62,7 +63,19 @@ async def deliver_notification(ctx: dict[str, Any], tenant_id: str, notification
 
 
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
-    """The safety net: apply every overdue timer and send every due message."""
+    """The safety net: apply every overdue timer and send every due message.
+
+    One sweep at a time per worker: a run that finds the last one still going leaves the
+    work to it (two would walk the same overdue list and wait on each other's bookings).
+    """
+    running: asyncio.Lock = ctx.setdefault("sweeping", asyncio.Lock())
+    if running.locked():
+        return {"timers": 0, "notifications": 0}
+    async with running:
+        return await _sweep(ctx)
+
+
+async def _sweep(ctx: dict[str, Any]) -> dict[str, int]:
     deadline = time.monotonic() + SWEEP_BUDGET_SECONDS
     fired = await engine.sweep(_db(ctx), deadline=deadline)
     sent = await notifications.deliver_due(_db(ctx), _settings(ctx))
