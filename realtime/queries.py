@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from uuid import UUID
 
 from server.db import Tx
@@ -10,6 +10,17 @@ from server.sql import QUERIES
 async def event_heads(tx: Tx) -> dict[UUID, int]:
     rows = await tx.fetch(QUERIES["event_heads"])
     return {row["tenant_id"]: int(row["seq"]) for row in rows}
+
+
+async def relay_cursors(tx: Tx) -> dict[UUID, int]:
+    """Per tenant, the last seq a relay leader emitted."""
+    rows = await tx.fetch(QUERIES["relay_cursors"])
+    return {row["tenant_id"]: int(row["seq"]) for row in rows}
+
+
+async def save_relay_cursors(cursors: Mapping[UUID, int], tx: Tx) -> None:
+    """Move the relay's cursors forward (never back)."""
+    await tx.execute(QUERIES["save_relay_cursors"], list(cursors), list(cursors.values()))
 
 
 async def active_roles(tx: Tx, user_ids: Sequence[UUID]) -> dict[UUID, str]:

@@ -39,7 +39,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     event_retention_days: Annotated[int, msgspec.Meta(ge=7)] = 7
     sync_max_events: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1000
     heartbeat_seconds: Annotated[float, msgspec.Meta(gt=0, le=300)] = 5.0
-    relay_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 1.0
+    relay_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.25
     sweep_seconds: Annotated[int, msgspec.Meta(ge=1, le=3600)] = 5
     smtp_url: str | None = None
     mail_from: str = "booking@localhost"
