@@ -4,7 +4,8 @@ Each process heartbeats only the tenants with sockets on it (``ignore_queue``: n
 crosses Redis), with the tenant's committed head from the database, so a client notices
 a missed event even when the relay or Redis lost it. The same tick disconnects sockets
 whose token expired without ``reauth`` and sockets of users deactivated since they
-connected, and gives the other sockets their user's current role (one query per tenant
+connected or whose token was ended since (password reset), and gives the other sockets
+their user's current role (one query per tenant
 with local sockets).
 """
 
@@ -73,18 +74,20 @@ class Ticker:
         users = self.sessions.users_of(tenant_id)
         if not users:
             return []
-        roles = await self.db.read(
-            Context(tenant_id=tenant_id), lambda tx: queries.active_roles(tx, list(users))
+        found = await self.db.read(
+            Context(tenant_id=tenant_id), lambda tx: queries.active_users(tx, list(users))
         )
         gone: list[str] = []
         for user_id, sids in users.items():
-            role = roles.get(user_id)
+            user = found.get(user_id)
             for sid in sids:
                 session = self.sessions.get(sid)
-                if role is None:
+                if session is None:
+                    continue
+                if user is None or session.issued_at < int(user.valid_after):
                     gone.append(sid)
-                elif session is not None:
-                    session.role = role
+                else:
+                    session.role = user.role
         return gone
 
     async def _disconnect(self, sids: list[str]) -> None:

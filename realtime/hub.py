@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from realtime.fanout import FanoutManager
-from realtime.gateway import Gateway
+from realtime.gateway import CheckToken, Gateway
 from realtime.heartbeat import Ticker
 from realtime.relay import Relay
 from realtime.rpc import BookingRpc
@@ -46,8 +46,18 @@ def pubsub_channel(settings: Settings) -> str:
     return f"socketio:{name}"
 
 
+def redis_options(settings: Settings) -> dict[str, Any]:
+    """Publishing gives up within ``BOOKING_REDIS_TIMEOUT`` instead of hanging the relay."""
+    timeout = settings.redis_timeout
+    return {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+
+
 def build_server(settings: Settings) -> socketio.AsyncServer:
-    manager = FanoutManager(settings.require_redis_url(), channel=pubsub_channel(settings))
+    manager = FanoutManager(
+        settings.require_redis_url(),
+        channel=pubsub_channel(settings),
+        redis_options=redis_options(settings),
+    )
     return FastServer(
         async_mode="asgi",
         client_manager=manager,
@@ -77,8 +87,10 @@ class Realtime:
         """``other`` behind Socket.IO on ``/socket.io/``: HTTP and sockets on one port."""
         return RealtimeApp(self, other)
 
-    async def start(self, db: Database, rpc: BookingRpc | None) -> None:
-        self.gateway.bind(db, rpc)
+    async def start(
+        self, db: Database, rpc: BookingRpc | None, check_token: CheckToken | None = None
+    ) -> None:
+        self.gateway.bind(db, rpc, check_token)
         if not self.sio.manager_initialized:
             # Subscribe to the Redis channel now rather than at the first connection, so
             # a socket joining later does not miss what was published meanwhile.
@@ -127,7 +139,7 @@ async def _close_manager(manager: Any) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-    for name in ("pubsub", "redis"):
+    for name in ("pubsub", "redis", "listener"):
         client = getattr(manager, name, None)
         if client is not None:
             with contextlib.suppress(Exception):

@@ -92,21 +92,33 @@ def create_app(settings: Settings) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = await open_database(settings)
-        jobs = queue.pool(redis_url)
-        db.enqueuer = queue.enqueuer(jobs)
-        redis = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2)
+        # Every Redis call a request waits for gives up within BOOKING_REDIS_TIMEOUT.
+        timeout = settings.redis_timeout
+        jobs = queue.pool(redis_url, timeout)
+        db.enqueuer = queue.enqueuer(jobs, deadline=timeout)
+        redis = Redis.from_url(redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
         rt = Runtime(
             settings=settings,
             db=db,
             redis=redis,
             limits=Limiter(settings, redis_url),
-            revocations=Revocations(redis, settings.access_token_ttl),
+            revocations=Revocations(
+                redis,
+                db,
+                timeout=timeout,
+                cache_seconds=settings.revocation_cache_seconds,
+            ),
         )
         state["rt"] = rt
-        await realtime.start(db, rpc=ServiceBookingRpc(db, rt.limits.check_write))
+        await realtime.start(
+            db,
+            rpc=ServiceBookingRpc(db, rt.limits.check_write),
+            check_token=rt.revocations.check,
+        )
         try:
             yield
         finally:
+            await rt.drain(seconds=15)
             await realtime.stop()
             await redis.aclose()
             await queue.close(jobs)

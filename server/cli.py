@@ -79,6 +79,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         # Engine.IO enforces the exact limit; this stops a larger frame being buffered first.
         ws_max_size=settings.socket_max_message_bytes + 1024,
         proxy_headers=True,
+        # Whose X-Forwarded-For to believe: never everyone by default (rate limits key on it).
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         access_log=args.access_log,
     )
 

@@ -27,15 +27,28 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     access_token_ttl: Annotated[int, msgspec.Meta(ge=30, le=86_400)] = 900
     refresh_token_ttl: Annotated[int, msgspec.Meta(ge=60)] = 30 * 86_400
     refresh_reuse_grace: Annotated[float, msgspec.Meta(ge=0, le=60)] = 5.0
-    signup: Literal["open", "closed"] = "open"
+    signup: Literal["open", "closed"] = "closed"
     platform_token: Annotated[str, msgspec.Meta(min_length=16)] | None = None
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 1_048_576
     rate_limit_login: str = "10/minute"
     rate_limit_login_ip: str = "60/minute"
+    rate_limit_signup: str = "10/hour"
+    rate_limit_refresh: str = "120/minute"
+    rate_limit_password_reset: str = "5/hour"
     rate_limit_write: str = "600/minute"
+    rate_limit_read: str = "6000/minute"
     rate_limit_enabled: bool = True
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (comma-separated
+    # addresses or networks); the client address rate limits key on comes from them.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # Socket and connect timeout of every Redis call a request waits for, in seconds.
+    redis_timeout: Annotated[float, msgspec.Meta(gt=0, le=10)] = 0.25
     pool_min: Annotated[int, msgspec.Meta(ge=1)] = 2
     pool_max: Annotated[int, msgspec.Meta(ge=1, le=500)] = 20
+    # Longest wait for a pooled connection before answering 503 with Retry-After.
+    pool_acquire_timeout: Annotated[float, msgspec.Meta(gt=0, le=60)] = 5.0
+    # How long a user's "tokens valid after" time stays cached in Redis.
+    revocation_cache_seconds: Annotated[int, msgspec.Meta(ge=1, le=3600)] = 30
     event_retention_days: Annotated[int, msgspec.Meta(ge=7)] = 7
     sync_max_events: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1000
     heartbeat_seconds: Annotated[float, msgspec.Meta(gt=0, le=300)] = 5.0
@@ -70,6 +83,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
 
 _FIELDS = {f.name: f for f in msgspec.structs.fields(Settings)}
+RATE_LIMITS = tuple(n for n in _FIELDS if n.startswith("rate_limit_") and n != "rate_limit_enabled")
 
 
 def load_settings(environ: Mapping[str, str], **overrides: Any) -> Settings:
@@ -97,7 +111,7 @@ def load_settings(environ: Mapping[str, str], **overrides: Any) -> Settings:
             f"{PREFIX}POOL_MIN: must not exceed {PREFIX}POOL_MAX"
             f" ({settings.pool_min} > {settings.pool_max})"
         )
-    for name in ("rate_limit_login", "rate_limit_login_ip", "rate_limit_write"):
+    for name in RATE_LIMITS:
         if not _RATE.fullmatch(getattr(settings, name)):
             raise ConfigError(
                 f"{PREFIX}{name.upper()}: expected '<count>/<period>' such as '10/minute'"

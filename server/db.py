@@ -54,6 +54,10 @@ class Context:
     user_id: UUID | None = None
     role: str | None = None
     request_id: str = "-"
+    # The access token's id, expiry and login family, when a token authenticated the call.
+    token_id: str | None = None
+    token_expires_at: int | None = None
+    family_id: UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +198,7 @@ def translate(exc: asyncpg.PostgresError) -> Exception:
     return unknown
 
 
-def unreachable(exc: BaseException) -> bool:
+def unreachable(exc: BaseException | None) -> bool:
     """Whether ``exc`` means the database cannot be reached right now (restart, crash,
     network, full), so the request may succeed if tried again shortly."""
     if isinstance(exc, OSError | asyncpg.PostgresConnectionError):
@@ -247,9 +251,12 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 class Database:
     """A connection pool whose every transaction runs as the application role."""
 
-    def __init__(self, pool: asyncpg.Pool, app_role: str = APP_ROLE) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, app_role: str = APP_ROLE, *, acquire_timeout: float = 5.0
+    ) -> None:
         self.pool = pool
         self.app_role = app_role
+        self.acquire_timeout = acquire_timeout
         self.enqueuer: Enqueuer | None = None
         # Called with the tenant after a transaction that wrote events commits: wakes the
         # realtime relay (the events table is the truth; this only makes it prompt).
@@ -267,7 +274,7 @@ class Database:
             command_timeout=60,
         )
         assert pool is not None
-        return cls(pool)
+        return cls(pool, acquire_timeout=settings.pool_acquire_timeout)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -289,33 +296,32 @@ class Database:
         raises ``Unavailable`` (503 with Retry-After), never a 500; the broken connection is
         dropped so the pool opens a new one. A write whose COMMIT got no answer may have
         happened; the client's retry with its Idempotency-Key tells."""
+        conn = await self._acquire()
         try:
-            async with self.pool.acquire() as conn:
+            tx = Tx(
+                conn,
+                ctx or Context(tenant_id=UUID(int=0)),
+                memo=self.memo,
+                app_role=self.app_role,
+                opening=self.opening(ctx, isolation=isolation, readonly=readonly),
+            )
+            if not lazy:
+                await tx.begin()
+            yield tx
+            if tx.state == "open":
                 try:
-                    tx = Tx(
-                        conn,
-                        ctx or Context(tenant_id=UUID(int=0)),
-                        memo=self.memo,
-                        app_role=self.app_role,
-                        opening=self.opening(ctx, isolation=isolation, readonly=readonly),
-                    )
-                    if not lazy:
-                        await tx.begin()
-                    yield tx
-                    if tx.state == "open":
-                        try:
-                            await conn.execute("COMMIT")
-                        except asyncpg.PostgresError as exc:
-                            raise translate(exc) from exc
-                except Exception as exc:
-                    broken = unreachable(exc) or isinstance(exc, errors.Unavailable)
-                    if broken and not conn.is_closed():
-                        conn.terminate()
-                    raise
+                    await conn.execute("COMMIT")
+                except asyncpg.PostgresError as exc:
+                    raise translate(exc) from exc
         except Exception as exc:
+            broken = unreachable(exc) or unreachable(exc.__cause__)
+            if broken and not conn.is_closed():
+                conn.terminate()
             if unreachable(exc):
                 raise database_unavailable() from exc
             raise
+        finally:
+            await self.pool.release(conn)
 
     def opening(self, ctx: Context | None, *, isolation: str | None, readonly: bool) -> str:
         """``BEGIN`` and the role and tenant settings, one simple-protocol message. Both
@@ -328,6 +334,20 @@ class Database:
             f"BEGIN{mode}; SELECT set_config('role', '{role}', true),"
             f" set_config('app.tenant_id', '{tenant}', true)"
         )
+
+    async def _acquire(self) -> asyncpg.Connection:
+        """A pooled connection; 503 when none frees up in time or PostgreSQL is unreachable."""
+        try:
+            return await self.pool.acquire(timeout=self.acquire_timeout)
+        except TimeoutError:
+            raise errors.Unavailable(
+                "Every database connection is busy; try again shortly", retry_after=1
+            ) from None
+        except Exception as exc:
+            if unreachable(exc):
+                log.warning("cannot connect to PostgreSQL: %r", exc)
+                raise database_unavailable() from exc
+            raise
 
     async def run(
         self, ctx: Context | None, fn: Callable[[Tx], Awaitable[T]], *, retries: int = 1

@@ -105,6 +105,9 @@ class Internal(AppError):
 
 
 class Unavailable(AppError):
+    """A required service (database, Redis) is unreachable or saturated; answered with
+    ``Retry-After``."""
+
     code, status, title = "service_unavailable", 503, "Service unavailable"
 
     def __init__(self, detail: str | None = None, *, retry_after: int = 1) -> None:

@@ -216,6 +216,8 @@ def decode_json(raw: bytes, cls: type[T]) -> T:
         obj = _json.decode(raw) if raw.strip() else {}
     except (msgspec.DecodeError, UnicodeDecodeError):  # invalid UTF-8 inside a string
         raise MalformedJson("The request body is not valid JSON (UTF-8)") from None
+    except RecursionError:
+        raise MalformedJson("The request body nests too deeply") from None
     # JSON can only carry U+0000 escaped, so most bodies skip the search.
     return convert(obj, cls, nul=b"\\u0000" in raw)
 

@@ -14,7 +14,7 @@ from server.errors import Unauthorized
 
 ALGORITHM = "HS256"
 ROLES = ("viewer", "member", "manager", "admin")
-_REQUIRED = ["exp", "iat", "iss", "aud", "sub", "tid", "role"]
+_REQUIRED = ["exp", "iat", "iss", "aud", "sub", "tid", "role", "jti"]
 
 
 class Claims(msgspec.Struct, frozen=True, kw_only=True):
@@ -23,10 +23,19 @@ class Claims(msgspec.Struct, frozen=True, kw_only=True):
     role: str
     exp: int
     iat: int
+    jti: str
+    # The login family (refresh tokens) the access token was issued with.
+    fam: UUID | None = None
 
 
 def issue_access_token(
-    settings: Settings, *, user_id: UUID, tenant_id: UUID, role: str, now: float | None = None
+    settings: Settings,
+    *,
+    user_id: UUID,
+    tenant_id: UUID,
+    role: str,
+    family_id: UUID | None = None,
+    now: float | None = None,
 ) -> str:
     issued = int(now if now is not None else time.time())
     payload = {
@@ -39,6 +48,8 @@ def issue_access_token(
         "aud": settings.jwt_audience,
         "jti": uuid.uuid4().hex,
     }
+    if family_id is not None:
+        payload["fam"] = str(family_id)
     return jwt.encode(payload, settings.require_jwt_secret(), algorithm=ALGORITHM)
 
 

@@ -12,6 +12,8 @@ from server.availability.schemas import AvailabilityOut, AvailabilityQuery, Busy
 from server.db import Tx
 
 MAX_WINDOW = timedelta(days=93)
+# Blocking bookings one answer may hold; a window holding more is 422 (narrow it).
+MAX_BOOKINGS = 5000
 
 
 def check_window(query: AvailabilityQuery) -> None:
@@ -26,10 +28,14 @@ async def availability(tx: Tx, query: AvailabilityQuery) -> AvailabilityOut:
     check_window(query)
     start, end = query.from_.astimezone(UTC), query.to.astimezone(UTC)
     rows = await queries.availability_window(
-        tx, resource_id=query.resource_id, start=start, end=end
+        tx, resource_id=query.resource_id, start=start, end=end, limit=MAX_BOOKINGS + 1
     )
     if not rows:
         raise errors.NotFound("No such resource")
+    if len(rows) > MAX_BOOKINGS:
+        raise errors.InvalidPeriod(
+            f"The window holds more than {MAX_BOOKINGS} bookings; ask for fewer days"
+        )
     resource = rows[0]
     busy = [
         BusyPeriod(

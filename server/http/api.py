@@ -158,7 +158,16 @@ async def authenticate(rt: Runtime, request: Request) -> Context:
         user_id=claims.sub,
         role=claims.role,
         request_id=request_id(request),
+        token_id=claims.jti,
+        token_expires_at=claims.exp,
+        family_id=claims.fam,
     )
+
+
+def client_address(request: Request) -> str:
+    """The caller's address: the peer, or the X-Forwarded-For of a trusted proxy
+    (uvicorn rewrites it per ``BOOKING_FORWARDED_ALLOW_IPS``)."""
+    return request.client.host if request.client else "unknown"
 
 
 def request_id(request: Request) -> str:
@@ -226,6 +235,8 @@ async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
             body = decode_json(raw, spec.body)
         if ctx is not None:
             await rt.limits.check_write(ctx)
+    elif ctx is not None:
+        await rt.limits.check_read(ctx)
     call = Call(request, rt, ctx, body, query, params, raw)
     if not spec.transactional:
         return _render(spec, await spec.handler(call))

@@ -39,7 +39,8 @@ STATUS_TEXT: dict[int, str] = {
     422: "Invalid input; `validation_error` lists every bad field in `errors`",
     429: "Rate limit reached (`rate_limited`); see `Retry-After`",
     500: "Unexpected error (`internal`); the body carries only the request id",
-    503: "The database or Redis is unreachable (`service_unavailable`); see `Retry-After`",
+    503: "A required service is unreachable or saturated (`service_unavailable`); see"
+    " `Retry-After`",
 }
 
 

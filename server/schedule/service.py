@@ -14,6 +14,8 @@ from server.schedule.schemas import ScheduleOut, ScheduleQuery
 
 MAX_WINDOW = timedelta(days=93)
 MAX_RESOURCES = 200
+# Bookings one schedule answer may hold; a window holding more is 422 (narrow it).
+MAX_BOOKINGS = 5000
 
 
 async def schedule(tx: Tx, query: ScheduleQuery) -> ScheduleOut:
@@ -30,5 +32,10 @@ async def schedule(tx: Tx, query: ScheduleQuery) -> ScheduleOut:
     resources = [resource_out(r) for r in await queries.resources(tx, wanted)]
     if wanted is not None and len(resources) != len(wanted):
         raise errors.NotFound("resource not found")
-    bookings = [booking_out(b) for b in await queries.bookings(tx, wanted, start, end)]
+    rows = await queries.bookings(tx, wanted, start, end, limit=MAX_BOOKINGS + 1)
+    if len(rows) > MAX_BOOKINGS:
+        raise errors.InvalidPeriod(
+            f"The window holds more than {MAX_BOOKINGS} bookings; ask for fewer days or resources"
+        )
+    bookings = [booking_out(b) for b in rows]
     return ScheduleOut(seq=seq, resources=resources, bookings=bookings)

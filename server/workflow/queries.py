@@ -66,5 +66,9 @@ async def ensure_audit_partitions(tx: Tx, *, months_ahead: int) -> int:
     return int(await tx.fetchval(QUERIES["ensure_audit_partitions"], months_ahead))
 
 
-async def prune_expired(tx: Tx, *, events_older_than: timedelta, keys_older_than: timedelta) -> int:
-    return int(await tx.fetchval(QUERIES["prune_expired"], events_older_than, keys_older_than))
+async def prune_events(tx: Tx, *, older_than: timedelta) -> int:
+    return int(await tx.fetchval(QUERIES["prune_events"], older_than))
+
+
+async def prune_idempotency_keys(tx: Tx, *, older_than: timedelta) -> int:
+    return int(await tx.fetchval(QUERIES["prune_idempotency_keys"], older_than))

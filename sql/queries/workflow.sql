@@ -53,6 +53,10 @@ SELECT EXISTS (
 -- Create the monthly audit partitions that are missing, a few months ahead.
 SELECT app_ensure_audit_partitions($1);
 
--- prune_expired --
--- Delete events past retention and idempotency keys past their lifetime.
-SELECT app_prune(now() - $1::interval, now() - $2::interval);
+-- prune_events --
+-- Delete events older than the retention window.
+SELECT app_prune_events(now() - $1::interval);
+
+-- prune_idempotency_keys --
+-- Delete idempotency keys past their lifetime.
+SELECT app_prune_idempotency_keys(now() - $1::interval);

@@ -52,6 +52,19 @@ async def test_malformed_json(client: httpx.AsyncClient) -> None:
     _problem(response, 400, "malformed_json")
 
 
+async def test_deeply_nested_json_is_malformed_not_a_500(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    for nested in (b"[" * 1500 + b"]" * 1500, b'{"a":' * 1500 + b"1" + b"}" * 1500):
+        response = await client.post(
+            "/v1/auth/login",
+            content=b'{"tenant": ' + nested + b"}",
+            headers={"content-type": "application/json"},
+        )
+        _problem(response, 400, "malformed_json")
+    assert "Traceback" not in caplog.text
+
+
 async def test_every_bad_field_is_listed(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/v1/tenants",

@@ -37,9 +37,10 @@ async def test_limits_are_per_user(settings: Settings, client: httpx.AsyncClient
     _, other = await add_user(client, tenant, "viewer")
     async with client_with(settings, rate_limit_write="1/minute") as limited:
         body = {"refresh_token": "rt_unknown_x"}
-        first = await limited.post("/v1/auth/logout", json=body, headers=tenant.headers)
-        assert first.status_code == 204
-        second = await limited.post("/v1/auth/logout", json=body, headers=tenant.headers)
+        resource = {"name": "Room", "kind": "room"}
+        first = await limited.post("/v1/resources", json=resource, headers=tenant.headers)
+        assert first.status_code == 201
+        second = await limited.post("/v1/resources", json=resource, headers=tenant.headers)
         assert second.status_code == 429
         assert (
             await limited.post("/v1/auth/logout", json=body, headers=auth(other))
