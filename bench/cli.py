@@ -18,6 +18,7 @@ from bench.listeners import CLIENTS, raise_fd_limit
 from bench.report import Result, table, write_json
 from bench.runner import Plan, run
 from bench.scenarios import SCENARIOS
+from bench.soak import soak
 from bench.stack import DATA_DIR, Stack, own_stack
 
 # Per scenario, what an unset option means.
@@ -184,6 +185,15 @@ def cmd_chaos(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_soak(args: argparse.Namespace) -> int:
+    result = soak(args.minutes, args.rate, args.warmup, DATA_DIR / "soak", log)
+    if args.json:
+        Path(args.json).write_bytes(
+            msgspec.json.encode({"minutes": result.minutes, "growth": result.growth()})
+        )
+    return 0 if result.ok else 1
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", action="append", help="server(s) to load; else own stack")
     parser.add_argument("--database-url", help="for verification and pgbench, with --url")
@@ -239,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     chaos_cmd.add_argument("--rate", type=float, default=8.0, help="bookings per second in all")
     chaos_cmd.add_argument("--json", help="write the phases' checks and figures to this path")
     chaos_cmd.set_defaults(func=cmd_chaos)
+    soak_cmd = sub.add_parser("soak", help="steady load; RSS, fds, pool, lag and p99 per minute")
+    soak_cmd.add_argument("--minutes", type=int, default=10, help="1-240")
+    soak_cmd.add_argument("--rate", type=float, default=8.0, help="bookings per second in all")
+    soak_cmd.add_argument("--warmup", type=int, default=2, help="minutes before RSS is compared")
+    soak_cmd.add_argument("--json", help="write the minutes and the growth to this path")
+    soak_cmd.set_defaults(func=cmd_soak)
     return parser
 
 

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import socketio
@@ -32,6 +33,7 @@ class Mirror:
     duplicates: int = 0
     connects: int = 0
     disconnected_at: list[float] = field(default_factory=list)
+    lags: list[float] = field(default_factory=list)  # push received minus the event's `at`
     sio: socketio.AsyncClient = field(init=False)
     _lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
     _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
@@ -83,6 +85,8 @@ class Mirror:
             return
         seq = int(data["seq"])
         self.pushed.add(seq)
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            self.lags.append(time.time() - datetime.fromisoformat(str(data["at"])).timestamp())
         async with self._lock:
             if seq <= self.seq:
                 self.duplicates += 1
