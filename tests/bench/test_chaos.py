@@ -10,8 +10,8 @@ from bench.faultchecks import describe
 
 pytestmark = pytest.mark.slow
 
-# Shorter than the full run (Redis down 3 s, then frozen 3 s); the same checks and bounds.
-QUICK = ChaosPlan(faults=FAULTS, warm=2.0, outage=3.0, settle=3.0)
+# Shorter than the full run (Redis down 2 s, then frozen 2 s); the same checks and bounds.
+QUICK = ChaosPlan(faults=FAULTS, warm=1.5, outage=2.0, settle=2.0)
 
 
 def test_every_fault_in_turn_keeps_the_guarantees(tmp_path: Path) -> None:
