@@ -1,4 +1,5 @@
-"""A timer job that could not apply asks arq to run it again instead of failing for good."""
+"""A timer job that could not apply asks arq to run it again instead of failing for good;
+one sweep at a time per worker."""
 
 import asyncio
 import uuid
@@ -32,3 +33,10 @@ async def test_a_timer_job_that_cannot_reach_the_database_is_retried_later(
             finally:
                 await asyncio.to_thread(postgres.start)
                 await db.close()
+
+
+async def test_a_sweep_leaves_the_work_to_one_still_running() -> None:
+    running = asyncio.Lock()
+    ctx: dict[str, object] = {"sweeping": running}  # no database: it must not be touched
+    async with running:
+        assert await jobs.sweep(ctx) == {"timers": 0, "notifications": 0}
