@@ -50,7 +50,13 @@ STACK_ENV = {
     "BOOKING_SWEEP_SECONDS": "2",
     "BOOKING_POOL_MAX": "10",
 }
-CLOCKS = {"approval_required": True, "escalate_after": "PT3S", "expire_after": "PT6S"}
+CLOCKS = {
+    "approval_required": True,
+    "escalate_after": "PT3S",
+    "expire_after": "PT6S",
+    "remind_before": None,
+    "auto_complete": False,
+}
 
 
 @dataclass(frozen=True, slots=True)
