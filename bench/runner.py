@@ -97,6 +97,11 @@ async def run(
             extra=extra,
         )
         elapsed = await _drive(world, SCENARIOS[plan.scenario], log)
+        if pids and recorder.requests:
+            # CPU of the serve processes per request (HTTP, relay and all): on a shared
+            # machine a steadier figure than requests per second.
+            used = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+            extra["server_cpu_us_per_request"] = round(used / recorder.requests * 1e6, 1)
         heads_after = await _heads(sessions[0], urls[0], tenants)
         events = None
         if listeners is not None:

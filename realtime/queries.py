@@ -4,6 +4,8 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 from uuid import UUID
 
+import asyncpg
+
 from server.db import Tx
 from server.sql import QUERIES
 
@@ -22,6 +24,11 @@ async def relay_cursors(tx: Tx) -> dict[UUID, int]:
 async def save_relay_cursors(cursors: Mapping[UUID, int], tx: Tx) -> None:
     """Move the relay's cursors forward (never back)."""
     await tx.execute(QUERIES["save_relay_cursors"], list(cursors), list(cursors.values()))
+
+
+async def events_after(since: Mapping[UUID, int], limit: int, tx: Tx) -> list[asyncpg.Record]:
+    """The events of each tenant of ``since`` after its seq (at most ``limit`` each)."""
+    return await tx.fetch(QUERIES["events_after"], list(since), list(since.values()), limit)
 
 
 class SocketUser(NamedTuple):

@@ -33,8 +33,7 @@ from realtime.background import Background
 from realtime.sessions import tenant_room
 from realtime.wake import parse_wake, wake_channel
 from server.config import Settings
-from server.db import Context, Database
-from server.events import queries as event_queries
+from server.db import Database
 from server.events.schemas import EventOut
 
 log = logging.getLogger(__name__)
@@ -134,8 +133,7 @@ class Relay:
                 heads = await self.db.read(None, queries.event_heads)
                 tenants.update(t for t, seq in heads.items() if seq > self.last.get(t, 0))
                 next_poll = time.monotonic() + self.poll_seconds
-            for tenant_id in tenants:
-                await self._drain(tenant_id)
+            await self._drain(tenants)
             if time.monotonic() >= next_save:
                 await self._save()
                 next_save = time.monotonic() + SAVE_SECONDS
@@ -169,14 +167,14 @@ class Relay:
         await self.db.run(None, partial(queries.save_relay_cursors, moved))
         self._saved.update(moved)
 
-    async def _drain(self, tenant_id: UUID) -> None:
-        ctx = Context(tenant_id=tenant_id)
-        room = tenant_room(tenant_id)
-        while True:
-            since = self.last.get(tenant_id, 0)
-            read = partial(event_queries.events_since, since=since, limit=BATCH)
-            rows = await self.db.read(ctx, read)
+    async def _drain(self, tenants: set[UUID]) -> None:
+        """Emit the new events of ``tenants`` in seq order, one read for all of them."""
+        while tenants:
+            since = {t: self.last.get(t, 0) for t in tenants}
+            rows = await self.db.read(None, partial(queries.events_after, since, BATCH))
+            counts: dict[UUID, int] = {}
             for row in rows:
+                tenant_id = row["tenant_id"]
                 event = EventOut(
                     seq=row["seq"],
                     type=row["type"],
@@ -184,8 +182,7 @@ class Relay:
                     actor_id=row["actor_id"],
                     data=row["data"],
                 )
-                payload = msgspec.to_builtins(event)
-                await self.emit(event.type, payload, room)
+                await self.emit(event.type, msgspec.to_builtins(event), tenant_room(tenant_id))
                 self.last[tenant_id] = event.seq
-            if len(rows) < BATCH:
-                return
+                counts[tenant_id] = counts.get(tenant_id, 0) + 1
+            tenants = {t for t, n in counts.items() if n >= BATCH}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -307,7 +308,14 @@ class Database:
             )
             if not lazy:
                 await tx.begin()
-            yield tx
+            try:
+                yield tx
+            except Exception:
+                # Here rather than at release, which would log it as an error.
+                if tx.state == "open" and not conn.is_closed():
+                    with contextlib.suppress(Exception):
+                        await conn.execute("ROLLBACK")
+                raise
             if tx.state == "open":
                 try:
                     await conn.execute("COMMIT")

@@ -36,6 +36,11 @@ async def lock_project(tx: Tx, project_id: UUID) -> Decimal | None:
     return value if isinstance(value, Decimal) else None
 
 
+async def booking_contexts(tx: Tx, *, limit: int) -> list[asyncpg.Record]:
+    """The context (without project) of up to ``limit`` of the tenant's resources."""
+    return await tx.fetch(QUERIES["booking_contexts"], tx.tenant_id, limit)
+
+
 async def create_booking(
     tx: Tx,
     *,

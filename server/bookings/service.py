@@ -49,6 +49,9 @@ from server.workflow.timers import TimerSettings, schedule_timers
 # Judging on a kept context that turns out changed costs one more statement; this bounds
 # how often a create tries again while an admin keeps changing its resource or settings.
 CONTEXT_TRIES = 3
+# A process learns the contexts of up to this many of a tenant's resources at its first
+# create there without a project (one statement), not one resource at a time.
+CONTEXTS_AT_ONCE = 1000
 
 
 def booking_out(row: Mapping[str, Any]) -> BookingOut:
@@ -144,6 +147,10 @@ def _hours(start: datetime, end: datetime) -> Decimal:
     return Decimal((end - start).total_seconds()) / 3600
 
 
+def _context_key(tenant_id: UUID, resource_id: UUID, project_id: UUID | None) -> tuple[Any, ...]:
+    return ("booking-context", tenant_id, resource_id, project_id)
+
+
 def judge(
     tx: Tx, body: BookingCreate, context: Mapping[str, Any], start: datetime, end: datetime
 ) -> str:
@@ -191,9 +198,14 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
     start, end = utc(body.start), utc(body.end)
     check_period(start, end)
     assert tx.ctx.user_id is not None
-    key = ("booking-context", tx.tenant_id, body.resource_id, body.project_id)
+    key = _context_key(tx.tenant_id, body.resource_id, body.project_id)
     context: Mapping[str, Any] | None = tx.memo.get(key)
     fresh = False
+    if context is None and body.project_id is None:
+        rows = await queries.booking_contexts(tx, limit=CONTEXTS_AT_ONCE)
+        for row in rows:
+            tx.memo.put(_context_key(tx.tenant_id, row["resource_id"], None), dict(row))
+        context, fresh = tx.memo.get(key), True
     booking_id = uuid.uuid4()
     for _ in range(CONTEXT_TRIES):
         status = "pending"

@@ -198,5 +198,23 @@ CREATE FUNCTION app_relay_save(p_tenants uuid[], p_seqs bigint[]) RETURNS void
         ON CONFLICT (tenant_id) DO UPDATE SET seq = greatest(c.seq, excluded.seq)
     $$;
 
-REVOKE ALL ON FUNCTION app_relay_cursors(), app_relay_save(uuid[], bigint[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app_relay_cursors(), app_relay_save(uuid[], bigint[]) TO booking_app;
+-- The relay's one read per wake-up: the events of several tenants after a seq each, at
+-- most p_limit per tenant, by tenant and seq.
+CREATE FUNCTION app_events_after(p_tenants uuid[], p_since bigint[], p_limit integer)
+    RETURNS TABLE (tenant_id uuid, seq bigint, type text, at timestamptz, actor_id uuid,
+                   data jsonb)
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
+    AS $$
+        SELECT e.tenant_id, e.seq, e.type, e.at, e.actor_id, e.data
+        FROM unnest(p_tenants, p_since) AS w (t, s)
+        CROSS JOIN LATERAL (
+            SELECT * FROM events ev WHERE ev.tenant_id = w.t AND ev.seq > w.s
+            ORDER BY ev.seq LIMIT p_limit
+        ) e
+        ORDER BY e.tenant_id, e.seq
+    $$;
+
+REVOKE ALL ON FUNCTION app_relay_cursors(), app_relay_save(uuid[], bigint[]),
+    app_events_after(uuid[], bigint[], integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_relay_cursors(), app_relay_save(uuid[], bigint[]),
+    app_events_after(uuid[], bigint[], integer) TO booking_app;

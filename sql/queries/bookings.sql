@@ -15,6 +15,12 @@ WHERE s.tenant_id = $1;
 -- Lock a project row so budget checks of concurrent bookings on it run one at a time (edits).
 SELECT budget_hours FROM projects WHERE tenant_id = $1 AND id = $2 FOR UPDATE;
 
+-- booking_contexts --
+-- The booking context (no project) of up to $2 of the tenant's resources, with stamps: what create_booking judges on.
+SELECT c.* FROM resources r CROSS JOIN LATERAL app_booking_context($1, r.id, NULL) c
+WHERE r.tenant_id = $1
+LIMIT $2;
+
 -- create_booking --
 -- A whole create in one statement: role and tenant, resource lock and pre-check, context stamp, budget, number, seq, INSERT, audit, event (app_create_booking, migration 0005).
 SELECT * FROM app_create_booking($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,

@@ -10,6 +10,10 @@ SELECT tenant_id, seq FROM app_relay_cursors();
 -- Move the relay's per-tenant cursors forward; never back.
 SELECT app_relay_save($1::uuid[], $2::bigint[]);
 
+-- events_after --
+-- Events of several tenants, each after its own seq, at most $3 per tenant, by tenant and seq (definer function).
+SELECT tenant_id, seq, type, at, actor_id, data FROM app_events_after($1::uuid[], $2::bigint[], $3);
+
 -- socket_users --
 -- The current role of the given users of the current tenant, whether each is active, and
 -- when their access tokens start being accepted (epoch seconds, 0 when never ended).

@@ -10,19 +10,26 @@ from tests.server.bookings.conftest import Counter
 
 async def test_a_create_is_one_round_trip(client: httpx.AsyncClient, statements: Counter) -> None:
     w = await world(client)
+    other = await w.resource_with(name="Other")
     statements.reset()
     await w.book(at("07:00"), at("08:00"))
-    # The first create of a resource in a process learns its context (answer "stale").
-    assert (statements.count, statements.round_trips) == (2, 2), statements.statements
-    statements.reset()
-    await w.book(at("08:00"), at("09:00"))
-    # create_booking alone: role, tenant, lock, pre-check, number, seq, insert, audit, event
-    assert (statements.count, statements.round_trips) == (1, 1), statements.statements
+    # The first create of a tenant in a process learns the contexts of its resources:
+    # BEGIN, booking_contexts, create_booking, COMMIT.
+    assert (statements.count, statements.round_trips) == (2, 4), statements.statements
+    for resource in (w.resource, other):
+        statements.reset()
+        await w.book(at("08:00"), at("09:00"), resource_id=resource["id"])
+        # create_booking alone: role, tenant, lock, pre-check, number, seq, insert, audit,
+        # event
+        assert (statements.count, statements.round_trips) == (1, 1), statements.statements
     project = await client.post(
         "/v1/projects", json={"name": "P", "budget_hours": 5}, headers=w.admin
     )
     pid = project.json()["id"]
-    await w.book(at("06:00"), at("06:30"), project_id=pid)  # learns the project
+    statements.reset()
+    await w.book(at("06:00"), at("06:30"), project_id=pid)
+    # A context with a project is learnt on its own: answered "stale" with it, then written.
+    assert (statements.count, statements.round_trips) == (2, 2), statements.statements
     statements.reset()
     await w.book(at("09:00"), at("10:00"), project_id=pid)
     # The budget (project row lock and sum) is inside the same statement.
