@@ -112,6 +112,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         with_pgbench=args.with_pgbench,
         pgbench_runs=args.pgbench_runs,
         seed=args.seed,
+        driver=args.driver,
     )
 
 
@@ -285,6 +286,12 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--pgbench-runs", type=int, default=1)
     run_cmd.add_argument("--repeat", type=int, default=1, help="runs; the median is printed")
     run_cmd.add_argument("--seed", type=int, default=1)
+    run_cmd.add_argument(
+        "--driver",
+        choices=["python", "wrk"],
+        default="python",
+        help="spread/hot-tenant: the Python clients, or wrk as the yardstick's bare app has",
+    )
     _common(run_cmd)
     run_cmd.set_defaults(func=cmd_run)
     smoke = sub.add_parser("smoke", help="every scenario for a few seconds; fails on problems")

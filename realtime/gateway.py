@@ -150,7 +150,7 @@ class Gateway:
             ctx, lambda tx: queries.active_users(tx, [session.user_id])
         )
         user = users.get(session.user_id)
-        if user is None or claims.iat < int(user.valid_after):
+        if user is None or claims.iat < user.valid_after:
             return False
         session.role = user.role
         return True

@@ -84,7 +84,7 @@ class Ticker:
                 session = self.sessions.get(sid)
                 if session is None:
                     continue
-                if user is None or session.issued_at < int(user.valid_after):
+                if user is None or session.issued_at < user.valid_after:
                     gone.append(sid)
                 else:
                     session.role = user.role

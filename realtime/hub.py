@@ -98,9 +98,7 @@ class Realtime:
             self.sio.manager.initialize()
         self.relay = Relay(self.settings, db, self._emit)
         # Writers wake the relay after commit: in process when it leads here, else by Redis.
-        redis = Redis.from_url(
-            self.settings.require_redis_url(), socket_timeout=5, socket_connect_timeout=2
-        )
+        redis = Redis.from_url(self.settings.require_redis_url(), **redis_options(self.settings))
         self.waker = Waker(redis, wake_channel(self.settings))
         self.waker.local = self.relay.wake
         db.on_events = self.waker.wake

@@ -20,7 +20,7 @@ class SocketSession:
     user_id: UUID
     role: str
     expires_at: int
-    issued_at: int = 0
+    issued_at: float = 0.0
 
     def context(self, request_id: str) -> Context:
         return Context(

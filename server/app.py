@@ -120,6 +120,7 @@ def create_app(settings: Settings) -> ASGIApp:
         finally:
             await rt.drain(seconds=15)
             await realtime.stop()
+            await rt.limits.close()
             await redis.aclose()
             await queue.close(jobs)
             await db.close()

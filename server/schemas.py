@@ -51,11 +51,18 @@ class Page(msgspec.Struct, kw_only=True):
 
 
 _PATH = re.compile(r" - at `\$(.*)`$")
+# A bad mapping key itself: "... - at `key` in `$.working_hours`".
+_KEY_PATH = re.compile(r" - at `key` in `\$(.*)`$")
 _json = msgspec.json.Decoder()
 
 
 def _field_error(exc: msgspec.ValidationError, field: str) -> dict[str, str]:
     message = str(exc)
+    key = _KEY_PATH.search(message)
+    if key:
+        message = message[: key.start()]
+        path = re.sub(r"\[(\d+)\]", r".\1", key.group(1)).lstrip(".")
+        return {"field": f"{path or field}[...]", "message": message}
     match = _PATH.search(message)
     if match:
         message = message[: match.start()]
@@ -63,6 +70,26 @@ def _field_error(exc: msgspec.ValidationError, field: str) -> dict[str, str]:
         path = re.sub(r"\[(\d+)\]", r".\1", tail).lstrip(".")
         field = path or field
     return {"field": field, "message": message}
+
+
+def _keyed_errors(
+    exc: msgspec.ValidationError, cls: type[msgspec.Struct], name: str, value: Any, *, strict: bool
+) -> list[dict[str, str]]:
+    """The errors of one field, naming mapping keys: msgspec writes a key as ``[...]``
+    (``working_hours[...].0.1``); each key is probed alone to name it
+    (``working_hours.mon.0.1``), and every bad key is listed."""
+    error = _field_error(exc, name)
+    if "[...]" not in error["field"] or not isinstance(value, dict):
+        return [error]
+    found: list[dict[str, str]] = []
+    for key, item in value.items():
+        try:
+            msgspec.convert({name: {key: item}}, _probes(cls)[name], strict=strict)
+        except msgspec.ValidationError as one:
+            keyed = _field_error(one, name)
+            keyed["field"] = keyed["field"].replace("[...]", f".{key}", 1)
+            found.append(keyed)
+    return found or [error]
 
 
 @cache
@@ -118,11 +145,17 @@ def check_calendar_time(value: datetime, field: str) -> None:
         raise ValidationFailed.field(field, "must be between 1900-01-01 and 9000-01-01 (UTC)")
 
 
+@cache
+def struct_fields(cls: type[msgspec.Struct]) -> tuple[msgspec.structs.FieldInfo, ...]:
+    """``msgspec.structs.fields`` once per class: it resolves the annotations each call."""
+    return msgspec.structs.fields(cls)
+
+
 def _check_errors(value: Any, prefix: str = "") -> list[dict[str, str]]:
     """Every ``__checks__`` problem of a decoded Struct, nested Structs included, and
     times that have no UTC equivalent (``9999-12-31T23:00:00-05:00``)."""
     errors: list[dict[str, str]] = []
-    for info in msgspec.structs.fields(type(value)):
+    for info in struct_fields(value.__class__):
         item = getattr(value, info.name)
         field = prefix + info.encode_name
         errors += _check(type(value), info.encode_name, item, field)
@@ -136,7 +169,7 @@ def _all_errors(
 ) -> list[dict[str, str]]:
     if not isinstance(obj, dict):
         return [{"field": prefix.rstrip(".") or "body", "message": "Expected an object"}]
-    infos = {f.encode_name: f for f in msgspec.structs.fields(cls)}
+    infos = {f.encode_name: f for f in struct_fields(cls)}
     errors: list[dict[str, str]] = []
     forbid = cls.__struct_config__.forbid_unknown_fields
     for key in obj:
@@ -155,8 +188,10 @@ def _all_errors(
             if nested is not None and isinstance(obj[name], dict):
                 errors += _all_errors(obj[name], nested, strict=strict, prefix=field + ".")
             else:
-                error = _field_error(exc, name)
-                errors.append({**error, "field": prefix + error["field"]})
+                errors += [
+                    {**error, "field": prefix + error["field"]}
+                    for error in _keyed_errors(exc, cls, name, obj[name], strict=strict)
+                ]
             continue
         value = getattr(probe, name)
         errors += _check(cls, name, value, field)

@@ -5,7 +5,8 @@ sets ``users.tokens_valid_after`` in PostgreSQL, in the transaction of the chang
 can never be lost; Redis caches the value for ``BOOKING_REVOCATION_CACHE_SECONDS``.
 A logout ends its own token by id in Redis (until the token's expiry).
 
-Each authenticated request costs one Redis round trip (``MGET`` of both keys), and a
+Each authenticated request costs one Redis round trip — both keys are read by the rate
+limit's script (``keys`` and ``judge``), or by one ``MGET`` (``check``) — and a
 PostgreSQL read only when the user's value is not cached. With Redis unreachable the
 user's value is read from PostgreSQL instead and only logged-out tokens slip through
 (they still expire on time).
@@ -58,26 +59,34 @@ class Revocations:
         self.cache_seconds = cache_seconds
         self._store_newer = redis.register_script(_STORE_NEWER)
 
+    def keys(self, claims: Claims) -> list[str]:
+        """The Redis keys ``judge`` needs (a caller may read them in a round trip of its own)."""
+        return [valid_after_key(claims.tid, claims.sub), ended_key(claims.jti)]
+
     async def check(self, claims: Claims) -> None:
         """401 when the token was logged out or issued before its user's cut-off."""
-        key = valid_after_key(claims.tid, claims.sub)
-        cached = ended = None
+        values: list[bytes | None] | None
         try:
             async with asyncio.timeout(self.timeout):
-                cached, ended = await self.redis.mget([key, ended_key(claims.jti)])
-            reachable = True
+                values = list(await self.redis.mget(self.keys(claims)))
         except Exception:
+            values = None
+        await self.judge(claims, values)
+
+    async def judge(self, claims: Claims, values: list[bytes | None] | None) -> None:
+        """401 when the values of ``keys`` (None: Redis unreachable) revoke the token."""
+        cached, ended = values if values is not None else (None, None)
+        if values is None:
             log.warning("token revocation cache unavailable; reading PostgreSQL")
-            reachable = False
         if ended is not None:
             raise _revoked()
         if cached is not None:
             valid_after = float(cached)
         else:
             valid_after = await self._load(claims.tid, claims.sub)
-            if reachable:
-                await self._store(key, valid_after)
-        if claims.iat < int(valid_after):
+            if values is not None:
+                await self._store(valid_after_key(claims.tid, claims.sub), valid_after)
+        if claims.iat < valid_after:
             raise _revoked()
 
     async def reload(self, tenant_id: UUID, user_id: UUID) -> None:

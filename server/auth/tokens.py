@@ -22,7 +22,9 @@ class Claims(msgspec.Struct, frozen=True, kw_only=True):
     tid: UUID
     role: str
     exp: int
-    iat: int
+    # Seconds with milliseconds (RFC 7519 allows fractions): a token made in the same
+    # second as its user's cut-off, but after it, stays valid; one made before does not.
+    iat: float
     jti: str
     # The login family (refresh tokens) the access token was issued with.
     fam: UUID | None = None
@@ -37,13 +39,13 @@ def issue_access_token(
     family_id: UUID | None = None,
     now: float | None = None,
 ) -> str:
-    issued = int(now if now is not None else time.time())
+    issued = now if now is not None else time.time()
     payload = {
         "sub": str(user_id),
         "tid": str(tenant_id),
         "role": role,
-        "iat": issued,
-        "exp": issued + settings.access_token_ttl,
+        "iat": round(issued, 3),
+        "exp": int(issued) + settings.access_token_ttl,
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "jti": uuid.uuid4().hex,

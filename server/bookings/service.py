@@ -1,14 +1,16 @@
 """Bookings: create, edit and read (status transitions are in ``transitions``).
 
-The create transaction is, in order (statements on the wire, including the tenant's
-``set_config``): set_config; ``booking_context`` (the resource's advisory lock and the
-overlap pre-check, resource, project and workflow settings in one SELECT; a loser of a
-race stops here with 409); ``lock_booking_project`` only when the project has a budget;
-``insert_booking`` (next number and seq from the tenant's counter row, budget check,
-INSERT, audit, event and NOTIFY in one statement, so the counter row is locked only from
-there to commit; the exclusion constraint is the guard); timers only when the tenant set a
-workflow clock. So 3 statements, 4 with a budget, plus 1 when clocks are set;
-``Idempotency-Key`` adds 3 (expire, claim, store).
+A create is one statement, ``create_booking`` (``app_create_booking``, migration 0005),
+sent alone so that it is its own transaction: role and tenant, the resource's advisory
+lock and overlap pre-check, the context stamp, the project's row and budget when it has
+one, then the tenant's counter row (number and seq), the INSERT, audit and event. The
+rules that need the resource, project and settings (``judge``) run before it, in Python,
+on a context this process keeps (``Tx.memo``) with its stamp; the statement refuses to
+write when the stamp no longer matches and answers the current context instead ("stale"),
+and the create judges again. A process learns a tenant's contexts in one statement at its
+first create there. Workflow clocks make it a transaction (BEGIN, create, timers, COMMIT);
+``Idempotency-Key`` adds its expire, claim and store. Edits keep ``booking_context``,
+``lock_booking_project`` and ``update_booking`` in one transaction.
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ def booking_out(row: Mapping[str, Any]) -> BookingOut:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         escalated_at=row["escalated_at"],
+        status_reason=row["status_reason"],
+        series_id=row["series_id"],
     )
 
 
@@ -186,6 +190,8 @@ def _planned(
                 "created_at": start,
                 "updated_at": start,
                 "escalated_at": None,
+                "status_reason": None,
+                "series_id": None,
             }
         )
     )
@@ -248,16 +254,17 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
     else:
         raise errors.Retryable("the booking's resource, project or settings kept changing")
     outcome = row["outcome"]
-    if outcome == "budget" or (outcome == "conflict" and row["booked_seconds"] is not None):
-        budget, booked = row["budget_hours"], Decimal(row["booked_seconds"])
-        if budget is not None and booked + Decimal((end - start).total_seconds()) > budget * 3600:
-            raise _budget_error(budget, booked / 3600, _hours(start, end))
+    if outcome == "budget":  # decided before the conflict, as the statement wins it
+        booked = Decimal(row["booked_seconds"]) / 3600
+        raise _budget_error(row["budget_hours"], booked, _hours(start, end))
     if outcome == "conflict":
         found = msgspec.convert(row["conflicts"], list[ConflictOut])
         raise errors.BookingConflict(conflicts=_conflict_bodies(found))
     assert outcome == "created", outcome
     tx.wrote_event()
-    after = booking_out(row)
+    # app_create_booking (migration 0005) returns no status_reason or series_id: a new
+    # booking made alone has neither.
+    after = booking_out({**dict(row), "status_reason": None, "series_id": None})
     assert context is not None
     await schedule_timers(tx, None, after, settings=TimerSettings.from_row(context))
     return after

@@ -8,6 +8,7 @@ encodes the answer. The same declarations produce the OpenAPI document.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -146,14 +147,16 @@ def _endpoint(
     return endpoint
 
 
-async def authenticate(rt: Runtime, request: Request) -> Context:
+async def authenticate(rt: Runtime, request: Request, *, write: bool = False) -> Context:
+    """The caller's context from the bearer token. The request also passes its user's
+    write (``write``) or read rate limit, in the same Redis round trip as the revocation
+    check."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise errors.Unauthorized("A bearer access token is required")
     claims = decode_access_token(rt.settings, token.strip())
-    await rt.revocations.check(claims)
-    return Context(
+    ctx = Context(
         tenant_id=claims.tid,
         user_id=claims.sub,
         role=claims.role,
@@ -162,6 +165,9 @@ async def authenticate(rt: Runtime, request: Request) -> Context:
         token_expires_at=claims.exp,
         family_id=claims.fam,
     )
+    check = rt.limits.check_write if write else rt.limits.check_read
+    await rt.revocations.judge(claims, await check(ctx, also=rt.revocations.keys(claims)))
+    return ctx
 
 
 def client_address(request: Request) -> str:
@@ -202,16 +208,35 @@ def _query(spec: RouteSpec, request: Request) -> Any:
     if spec.query is None:
         return None
     raw: dict[str, Any] = {}
-    lists = _list_fields(spec.query)
+    query: Any = spec.query  # a Struct class, hashable
+    lists = _list_fields(query)
     for key, value in request.query_params.multi_items():
         if key in lists:
             raw.setdefault(key, []).extend(v for v in value.split(",") if v)
         else:
             raw[key] = value
-    return convert(raw, spec.query, strict=False)
+    # Lax conversion reads numbers and booleans from text, and would also read a number
+    # as a Unix time (``to=0.5``): times must be RFC 3339 text, as the schema says.
+    times = [
+        {"field": key, "message": "Expected an RFC 3339 time with an offset"}
+        for key in _time_fields(spec.query)
+        if isinstance(raw.get(key), str) and not _RFC3339.match(raw[key])
+    ]
+    if not times:
+        return convert(raw, spec.query, strict=False)
+    bad = {error["field"] for error in times}
+    try:
+        convert({k: v for k, v in raw.items() if k not in bad}, spec.query, strict=False)
+    except errors.ValidationFailed as exc:
+        times += [e for e in exc.extras["errors"] if e["field"] not in bad]
+    raise errors.ValidationFailed(times)
 
 
-def _list_fields(cls: type[Any]) -> frozenset[str]:
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+@functools.cache
+def _list_fields(cls: type[msgspec.Struct]) -> frozenset[str]:
     names = set()
     for info in msgspec.structs.fields(cls):
         if "list[" in str(info.type) or "List[" in str(info.type):
@@ -219,10 +244,16 @@ def _list_fields(cls: type[Any]) -> frozenset[str]:
     return frozenset(names)
 
 
+def _time_fields(cls: type[Any]) -> frozenset[str]:
+    return frozenset(
+        info.encode_name for info in msgspec.structs.fields(cls) if "datetime" in str(info.type)
+    )
+
+
 async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
     ctx = None
     if spec.role is not None:
-        ctx = await authenticate(rt, request)
+        ctx = await authenticate(rt, request, write=spec.method in WRITE_METHODS)
         if not role_at_least(ctx.role, spec.role):
             raise errors.Forbidden(f"This needs the {spec.role} role or above")
     params = _params(spec, request)
@@ -233,10 +264,6 @@ async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
         raw = await read_body(request, rt.settings.max_body_bytes)
         if spec.body is not None:
             body = decode_json(raw, spec.body)
-        if ctx is not None:
-            await rt.limits.check_write(ctx)
-    elif ctx is not None:
-        await rt.limits.check_read(ctx)
     call = Call(request, rt, ctx, body, query, params, raw)
     if not spec.transactional:
         return _render(spec, await spec.handler(call))

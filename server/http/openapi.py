@@ -122,6 +122,7 @@ def build_document(api: Api, *, title: str = "Booking API", version: str = "1") 
     """The OpenAPI 3.1 document for every route declared in ``api``."""
     types = _struct_types(api.routes)
     refs, schemas = msgspec.json.schema_components(types, ref_template=REF)
+    _no_nul(schemas)
     by_type = dict(zip(types, refs, strict=True))
     paths: dict[str, dict[str, Any]] = {}
     tags: list[str] = []
@@ -164,6 +165,22 @@ def build_document(api: Api, *, title: str = "Booking API", version: str = "1") 
             },
         },
     }
+
+
+# Text the server takes never holds U+0000 (PostgreSQL cannot store it).
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _no_nul(node: Any) -> None:
+    """State the no-NUL rule on every free-text string schema (no pattern, format or enum)."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not {"pattern", "format", "enum", "const"} & set(node):
+            node["pattern"] = NO_NUL
+        for value in node.values():
+            _no_nul(value)
+    elif isinstance(node, list):
+        for value in node:
+            _no_nul(value)
 
 
 def _struct_types(routes: list[RouteSpec]) -> list[Any]:

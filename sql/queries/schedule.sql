@@ -15,7 +15,7 @@ ORDER BY name, id;
 -- (start, id); at most $5.
 SELECT id, number, resource_id, project_id, requester_id, title, note,
     lower(period) AS start, upper(period) AS "end", status, version, created_at, updated_at,
-    escalated_at
+    escalated_at, status_reason, series_id
 FROM bookings
 WHERE tenant_id = $1 AND ($2::uuid[] IS NULL OR resource_id = any($2::uuid[]))
   AND period && tstzrange($3, $4, '[)')
