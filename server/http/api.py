@@ -18,7 +18,9 @@ from uuid import UUID
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount
 from starlette.routing import Route as StarletteRoute
+from starlette.types import ASGIApp
 
 from server import errors
 from server.auth.tokens import decode_access_token, role_at_least
@@ -70,11 +72,20 @@ class RouteSpec:
     other_responses: dict[int, type[Any]] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class MountSpec:
+    """A folder of files served as they are (not an API operation: not in OpenAPI)."""
+
+    path: str
+    app: ASGIApp
+
+
 class Api:
     """A registry of declared routes; features add theirs, app.py mounts them all."""
 
     def __init__(self) -> None:
         self.routes: list[RouteSpec] = []
+        self.mounts: list[MountSpec] = []
 
     def route(
         self,
@@ -122,18 +133,24 @@ class Api:
 
         return register
 
+    def mount(self, path: str, app: ASGIApp) -> None:
+        """Serve ``path/...`` with ``app`` (static files: see ``server.http.assets``)."""
+        self.mounts.append(MountSpec(path, app))
+
     def include(self, other: Api) -> None:
         self.routes.extend(other.routes)
+        self.mounts.extend(other.mounts)
 
-    def starlette_routes(self, runtime: Callable[[], Runtime]) -> list[StarletteRoute]:
+    def starlette_routes(self, runtime: Callable[[], Runtime]) -> list[BaseRoute]:
         """Starlette routes; ``runtime`` gives the Runtime the lifespan built."""
         by_path: dict[str, dict[str, RouteSpec]] = {}
         for spec in self.routes:
             by_path.setdefault(spec.path, {})[spec.method] = spec
-        return [
+        routes: list[BaseRoute] = [
             StarletteRoute(path, _endpoint(runtime, methods), methods=list(methods))
             for path, methods in by_path.items()
         ]
+        return routes + [Mount(m.path, app=m.app) for m in self.mounts]
 
 
 def _endpoint(
