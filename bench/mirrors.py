@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 import socketio
 
 SYNC_TIMEOUT = 5.0
@@ -35,11 +36,15 @@ class Mirror:
     disconnected_at: list[float] = field(default_factory=list)
     lags: list[float] = field(default_factory=list)  # push received minus the event's `at`
     sio: socketio.AsyncClient = field(init=False)
+    # Ours, so every connection the socket (and its reconnects) opened closes with it.
+    http: aiohttp.ClientSession = field(init=False)
     _lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
     _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
+        self.http = aiohttp.ClientSession()
         self.sio = socketio.AsyncClient(
+            http_session=self.http,
             reconnection=True,
             reconnection_delay=0.2,
             reconnection_delay_max=1.0,
@@ -61,6 +66,7 @@ class Mirror:
             task.cancel()
         with contextlib.suppress(Exception):
             await self.sio.disconnect()
+        await self.http.close()
 
     def connected_since(self, moment: float) -> bool:
         """Connected, and not dropped once since ``moment`` (a ``time.monotonic()``)."""
