@@ -11,12 +11,16 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import msgspec
+
 from bench import yardstick
+from bench.chaos import FAULTS, ChaosPlan, chaos, phase_json
 from bench.listeners import CLIENTS, raise_fd_limit
 from bench.report import Result, Yardstick, table, write_json
 from bench.runner import Plan, run
 from bench.scenarios import SCENARIOS
-from bench.stack import Stack, free_port, own_stack
+from bench.soak import soak
+from bench.stack import DATA_DIR, Stack, free_port, own_stack
 
 # Per scenario, what an unset option means.
 DEFAULTS: dict[str, dict[str, float]] = {
@@ -219,6 +223,29 @@ def cmd_pgbench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chaos(args: argparse.Namespace) -> int:
+    faults = tuple(f for f in (args.faults or ",".join(FAULTS)).split(",") if f)
+    unknown = set(faults) - set(FAULTS)
+    if unknown:
+        raise SystemExit(f"error: unknown faults {sorted(unknown)}; known: {', '.join(FAULTS)}")
+    plan = ChaosPlan(faults=faults, outage=args.outage, clients=args.clients, rate=args.rate)
+    phases = chaos(plan, DATA_DIR / "chaos", log)
+    if args.json:
+        Path(args.json).write_bytes(msgspec.json.encode([phase_json(p) for p in phases]))
+    failed = [p.fault for p in phases if not p.ok]
+    log("chaos: ok" if not failed else f"chaos: problems after {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+def cmd_soak(args: argparse.Namespace) -> int:
+    result = soak(args.minutes, args.rate, args.warmup, DATA_DIR / "soak", log)
+    if args.json:
+        Path(args.json).write_bytes(
+            msgspec.json.encode({"minutes": result.minutes, "growth": result.growth()})
+        )
+    return 0 if result.ok else 1
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", action="append", help="server(s) to load; else own stack")
     parser.add_argument("--database-url", help="for verification and pgbench, with --url")
@@ -283,6 +310,23 @@ def build_parser() -> argparse.ArgumentParser:
     pg.add_argument("--runs", type=int, default=1)
     _common(pg)
     pg.set_defaults(func=cmd_pgbench)
+    chaos_cmd = sub.add_parser("chaos", help="faults in turn under load; checks after each")
+    chaos_cmd.add_argument(
+        "--faults", help=f"comma-separated, in order (default: {','.join(FAULTS)})"
+    )
+    chaos_cmd.add_argument(
+        "--outage", type=float, default=10.0, help="seconds Redis is stopped, then frozen"
+    )
+    chaos_cmd.add_argument("--clients", type=int, default=6)
+    chaos_cmd.add_argument("--rate", type=float, default=8.0, help="bookings per second in all")
+    chaos_cmd.add_argument("--json", help="write the phases' checks and figures to this path")
+    chaos_cmd.set_defaults(func=cmd_chaos)
+    soak_cmd = sub.add_parser("soak", help="steady load; RSS, fds, pool, lag and p99 per minute")
+    soak_cmd.add_argument("--minutes", type=int, default=10, help="1-240")
+    soak_cmd.add_argument("--rate", type=float, default=8.0, help="bookings per second in all")
+    soak_cmd.add_argument("--warmup", type=int, default=2, help="minutes before RSS is compared")
+    soak_cmd.add_argument("--json", help="write the minutes and the growth to this path")
+    soak_cmd.set_defaults(func=cmd_soak)
     return parser
 
 

@@ -6,6 +6,7 @@ job delivered twice, or racing the sweeper, changes nothing the second time.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
@@ -14,6 +15,9 @@ from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
+from arq import Retry
+
+from server import errors
 from server.config import Settings
 from server.db import Database
 from server.holds import service as holds
@@ -26,6 +30,8 @@ log = logging.getLogger(__name__)
 
 # One sweep stops claiming after this long, so runs never pile up behind each other.
 SWEEP_BUDGET_SECONDS = 30.0
+# A timer job that could not apply is run again this many seconds times its try number.
+RETRY_SECONDS = 1
 
 
 P = ParamSpec("P")
@@ -66,8 +72,17 @@ def _settings(ctx: dict[str, Any]) -> Settings:
 
 @counted
 async def fire_timer(ctx: dict[str, Any], tenant_id: str, timer_id: str) -> str:
-    """Apply one workflow timer (escalate, expire, remind, complete) if still pending."""
-    return await engine.fire_timer(_db(ctx), UUID(str(tenant_id)), UUID(str(timer_id)))
+    """Apply one workflow timer (escalate, expire, remind, complete) if still pending.
+
+    Not applied because of a lost race or an unreachable database: arq runs it again
+    (``max_tries``), later each time; past that the sweeper fires it.
+    """
+    try:
+        return await engine.fire_timer(_db(ctx), UUID(str(tenant_id)), UUID(str(timer_id)))
+    except (errors.Contention, errors.Unavailable) as exc:
+        tries = int(ctx.get("job_try") or 1)
+        log.warning("timer %s not applied (%s); retry %d", timer_id, exc, tries)
+        raise Retry(defer=RETRY_SECONDS * tries) from exc
 
 
 @counted
@@ -87,7 +102,19 @@ async def release_hold(ctx: dict[str, Any], tenant_id: str, hold_id: str) -> str
 @counted
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     """The safety net: apply every overdue timer, release every expired hold and send
-    every due message."""
+    every due message.
+
+    One sweep at a time per worker: a run that finds the last one still going leaves the
+    work to it (two would walk the same overdue list and wait on each other's bookings).
+    """
+    running: asyncio.Lock = ctx.setdefault("sweeping", asyncio.Lock())
+    if running.locked():
+        return {"timers": 0, "holds": 0, "notifications": 0}
+    async with running:
+        return await _sweep(ctx)
+
+
+async def _sweep(ctx: dict[str, Any]) -> dict[str, int]:
     deadline = time.monotonic() + SWEEP_BUDGET_SECONDS
     fired = await engine.sweep(_db(ctx), deadline=deadline)
     expired = await holds.sweep(_db(ctx), deadline=deadline)

@@ -335,7 +335,8 @@ def _success(spec: RouteSpec, by_type: dict[Any, dict[str, Any]]) -> dict[str, A
 
 
 def _error_statuses(spec: RouteSpec, *, if_match: bool) -> list[int]:
-    statuses = (set(spec.errors) | {429, 500}) - set(spec.other_responses)
+    # Any route may meet a database or Redis that is restarting: 503 with Retry-After.
+    statuses = (set(spec.errors) | {429, 500, 503}) - set(spec.other_responses)
     if spec.role is not None:
         statuses |= {401, 403}
     if spec.body is not None or spec.query is not None:

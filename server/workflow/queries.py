@@ -46,8 +46,12 @@ async def due_timers(tx: Tx, *, limit: int) -> list[asyncpg.Record]:
     return await tx.fetch(QUERIES["due_timers"], limit)
 
 
-async def claim_timer(tx: Tx, timer_id: UUID) -> asyncpg.Record | None:
-    return await tx.fetchrow(QUERIES["claim_timer"], tx.tenant_id, timer_id)
+async def peek_timer(tx: Tx, timer_id: UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["peek_timer"], tx.tenant_id, timer_id)
+
+
+async def next_due_timer(tx: Tx, booking_id: UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["next_due_timer"], tx.tenant_id, booking_id)
 
 
 async def finish_timer(tx: Tx, timer_id: UUID, *, state: Literal["done", "cancelled"]) -> None:

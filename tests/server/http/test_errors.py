@@ -138,6 +138,23 @@ async def test_unexpected_error_is_a_bare_500(
     assert set(body) == {"type", "title", "status", "detail", "code", "request_id"}
 
 
+async def test_a_database_error_outside_a_transaction_is_503_not_500(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bare pool call that meets a restarting PostgreSQL: the last-resort handler answers
+    # the same 503 a transaction does.
+    tenant = await signup(client)
+
+    async def refused(*args: object, **kwargs: object) -> None:
+        raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+
+    monkeypatch.setattr(users_service, "get_user", refused)
+    response = await client.get(f"/v1/users/{tenant.admin['id']}", headers=tenant.headers)
+    _problem(response, 503, "service_unavailable")
+    assert response.headers["retry-after"] == "1"
+    assert "5432" not in response.text
+
+
 @pytest.mark.parametrize("incoming", ["abc", "A.b_c-9", "x" * 64])
 async def test_valid_request_id_is_echoed(client: httpx.AsyncClient, incoming: str) -> None:
     for response in (

@@ -57,7 +57,7 @@ async def test_every_operation_declares_params_and_problem_responses() -> None:
             for status, r in op["responses"].items()
             if int(status) >= 400 and int(status) not in spec.other_responses
         ]
-        assert {"429", "500"} <= set(op["responses"])
+        assert {"429", "500", "503"} <= set(op["responses"])
         for problem in problems:
             schema = problem["content"]["application/problem+json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/Problem"}
