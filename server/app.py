@@ -34,6 +34,8 @@ from server.ops.routes import api as ops_api
 from server.projects.routes import api as projects_api
 from server.resources.routes import api as resources_api
 from server.schedule.routes import api as schedule_api
+from server.solver.pool import SolverPool
+from server.solver.routes import api as solver_api
 from server.tenants.routes import api as tenants_api
 from server.users.routes import api as users_api
 from server.workflow import queue
@@ -65,6 +67,7 @@ def build_api() -> Api:
     api.include(projects_api)
     api.include(bookings_api)
     api.include(schedule_api)
+    api.include(solver_api)
     api.include(audit_api)
     api.include(docs_api(api))  # last: the document describes every route above and itself
     return api
@@ -101,6 +104,7 @@ def create_app(settings: Settings) -> ASGIApp:
             redis=redis,
             limits=Limiter(settings, redis_url),
             revocations=Revocations(redis, settings.access_token_ttl),
+            solver=SolverPool(settings.solver_processes),
         )
         state["rt"] = rt
         await realtime.start(db, rpc=ServiceBookingRpc(db, rt.limits.check_write))
@@ -108,6 +112,7 @@ def create_app(settings: Settings) -> ASGIApp:
             yield
         finally:
             await realtime.stop()
+            await rt.solver.close()
             await redis.aclose()
             await queue.close(jobs)
             await db.close()

@@ -48,6 +48,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     socket_compression: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     demo_password: str | None = None
+    # The solver: seconds per solve (past it, the best found is returned, not proven
+    # optimal), worker processes solving at once, and CP-SAT search threads per solve.
+    solver_time_limit: Annotated[float, msgspec.Meta(gt=0, le=300)] = 5.0
+    solver_processes: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
+    solver_workers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
 
     def require_database_url(self) -> str:
         if not self.database_url:

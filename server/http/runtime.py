@@ -10,6 +10,7 @@ from server.auth.revocation import Revocations
 from server.config import Settings
 from server.db import Database
 from server.http.ratelimit import Limiter
+from server.solver.pool import SolverPool
 
 
 @dataclass(slots=True)
@@ -19,3 +20,4 @@ class Runtime:
     redis: Redis
     limits: Limiter
     revocations: Revocations
+    solver: SolverPool
