@@ -136,7 +136,7 @@ class _Model:
 
     def hint(self, placed: dict[int, tuple[int, int]]) -> None:
         """Start the search from a known feasible answer."""
-        self.model.clear_hints()
+        self.model.clear_hints()  # type: ignore[no-untyped-call]
         for (t, c), p in self.present.items():
             chosen = placed.get(t)
             here = chosen is not None and chosen[0] == self.problem.tasks[t].candidates[c].resource

@@ -146,7 +146,7 @@ WHERE tenant_id = $1;
 -- solver_lock --
 -- Advisory locks of the resources $2 in the given order (the create path's key), then the project rows $3.
 SELECT (SELECT count(*) FROM (
-            SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || r::text, 0))
+            SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text || '/' || r::text, 0))
             FROM unnest($2::uuid[]) WITH ORDINALITY AS l(r, i)
         ) locked) AS resources,
     (SELECT count(*) FROM (
