@@ -6,7 +6,7 @@ SELECT a.id AS subject_id,
            lower(b.period), upper(b.period)) AS detail
 FROM bookings a
 JOIN bookings b ON b.tenant_id = a.tenant_id AND b.resource_id = a.resource_id
-    AND a.id < b.id AND a.period && b.period
+    AND a.number < b.number AND a.period && b.period
     AND b.status IN ('pending', 'confirmed', 'completed')
 WHERE a.tenant_id = $1 AND a.status IN ('pending', 'confirmed', 'completed')
   AND a.period && tstzrange($2::timestamptz, $3::timestamptz, '[)')
