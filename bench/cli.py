@@ -1,9 +1,11 @@
-"""``python -m bench run|smoke|pgbench``: see docs/performance.md for what each measures."""
+"""``python -m bench run|smoke|pgbench|solve``: see docs/performance.md for what each measures."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import json
 import statistics
 import sys
 from collections.abc import Iterator, Sequence
@@ -15,6 +17,7 @@ from bench.listeners import CLIENTS, raise_fd_limit
 from bench.report import Result, table, write_json
 from bench.runner import Plan, run
 from bench.scenarios import SCENARIOS
+from bench.solve import SolveFigures, run_solve
 from bench.stack import Stack, own_stack
 
 # Per scenario, what an unset option means.
@@ -167,6 +170,37 @@ def cmd_pgbench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_solve(args: argparse.Namespace) -> int:
+    """The solver scenario: each run on a fresh tenant, the median HTTP time printed."""
+    figures: list[SolveFigures] = []
+    with servers(args) as stack:
+        if stack.database_url is None:
+            raise SystemExit("error: solve needs --database-url with --url (for verify)")
+        for index in range(args.repeat):
+            result = asyncio.run(
+                run_solve(
+                    stack.urls[0],
+                    stack.database_url,
+                    demands=args.demands,
+                    resources=args.resources,
+                    load=args.load,
+                    seed=args.seed + index,
+                    log=log,
+                )
+            )
+            log(result.table())
+            figures.append(result)
+    if len(figures) > 1:
+        times = [f.http_seconds for f in figures]
+        log(f"median of {len(figures)} runs: {statistics.median(times):.2f} s per solve")
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps([dataclasses.asdict(f) for f in figures], indent=2) + "\n"
+        )
+    bad = [f for f in figures if f.violations or f.assigned < f.greedy_assigned]
+    return 1 if bad else 0
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", action="append", help="server(s) to load; else own stack")
     parser.add_argument("--database-url", help="for verification and pgbench, with --url")
@@ -211,6 +245,14 @@ def build_parser() -> argparse.ArgumentParser:
     pg.add_argument("--runs", type=int, default=3)
     _common(pg)
     pg.set_defaults(func=cmd_pgbench)
+    solve = sub.add_parser("solve", help="the solver on a busy week: time, greedy, verify")
+    solve.add_argument("--demands", type=int, default=500)
+    solve.add_argument("--resources", type=int, default=200)
+    solve.add_argument("--load", type=float, default=0.5, help="share already booked")
+    solve.add_argument("--seed", type=int, default=1)
+    solve.add_argument("--repeat", type=int, default=1, help="runs; the median is printed")
+    _common(solve)
+    solve.set_defaults(func=cmd_solve)
     return parser
 
 

@@ -107,6 +107,8 @@ def create_app(settings: Settings) -> ASGIApp:
             solver=SolverPool(settings.solver_processes),
         )
         state["rt"] = rt
+        if settings.solver_warm_up:
+            rt.solver.warm()
         await realtime.start(db, rpc=ServiceBookingRpc(db, rt.limits.check_write))
         try:
             yield

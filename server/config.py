@@ -53,6 +53,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     solver_time_limit: Annotated[float, msgspec.Meta(gt=0, le=300)] = 5.0
     solver_processes: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
     solver_workers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
+    solver_warm_up: bool = True  # start the solver processes with the server
 
     def require_database_url(self) -> str:
         if not self.database_url:

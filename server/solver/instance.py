@@ -3,6 +3,7 @@ the registry contributes through its model shape (see ``constraints``)."""
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -127,7 +128,10 @@ async def load(
     rows = await queries.resources(tx)
     await check_references(tx, wants, rows)
     usable = [r for r in rows if eligible(rules, r)]
-    matching = [[k for k, r in enumerate(usable) if matches(w, r)] for w in wants]
+    skills = [frozenset(r["skills"]) for r in usable]
+    matching = [
+        [k for k, r in enumerate(usable) if w.skills <= skills[k] and matches(w, r)] for w in wants
+    ]
     involved = sorted({k for ks in matching for k in ks})
     index = {k: i for i, k in enumerate(involved)}
     resources = [usable[k] for k in involved]
@@ -150,15 +154,22 @@ async def load(
         value = (moment - start).total_seconds()
         return math.ceil(value) if up else math.floor(value)
 
+    # Free windows in whole seconds from ``start`` (shrunk inward), per resource.
+    free_s = [[(seconds(lo, True), seconds(hi, False)) for lo, hi in f] for f in free]
+    firsts = [[lo for lo, _ in f] for f in free_s]
     tasks = []
     for want, ks in zip(wants, matching, strict=True):
         duration = math.ceil(want.duration.total_seconds())
+        w_lo, w_hi = seconds(want.start, True), seconds(want.end, False)
         candidates = []
         for k in ks:
             i = index[k]
             windows = []
-            for lo, hi in free[i]:
-                a, b = seconds(max(lo, want.start), True), seconds(min(hi, want.end), False)
+            # Windows are sorted and disjoint: skip those ending before the demand's start.
+            for lo, hi in free_s[i][max(bisect.bisect_right(firsts[i], w_lo) - 1, 0) :]:
+                if lo >= w_hi:
+                    break
+                a, b = max(lo, w_lo), min(hi, w_hi)
                 if b - a >= duration:
                     windows.append((a, b))
             if windows:

@@ -26,6 +26,13 @@ class SolverPool:
             )
         return self._executor
 
+    def warm(self) -> None:
+        """Start the workers now (spawning one and importing OR-Tools takes a second or
+        two) rather than on the first solve; the result is not waited for."""
+        pool = self._pool()
+        for _ in range(self.processes):
+            pool.submit(compare, Problem(tasks=(), busy=(), load=()))
+
     async def solve(self, problem: Problem) -> tuple[Solution, int]:
         """CP-SAT's solution and how many demands the first-fit greedy assigns."""
         loop = asyncio.get_running_loop()
