@@ -185,6 +185,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
                     resources=args.resources,
                     load=args.load,
                     seed=args.seed + index,
+                    skills=args.skills,
+                    windows=args.windows,
                     log=log,
                 )
             )
@@ -249,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--demands", type=int, default=500)
     solve.add_argument("--resources", type=int, default=200)
     solve.add_argument("--load", type=float, default=0.5, help="share already booked")
+    solve.add_argument("--skills", type=int, default=10, help="skills in all (2 per person)")
+    solve.add_argument("--windows", choices=["day", "half"], default="day")
     solve.add_argument("--seed", type=int, default=1)
     solve.add_argument("--repeat", type=int, default=1, help="runs; the median is printed")
     _common(solve)

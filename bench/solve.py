@@ -1,8 +1,10 @@
 """``python -m bench solve``: the solver on a week of a busy tenant.
 
-One tenant, ``resources`` people (Mon-Fri 09:00-17:00 UTC, 2 of 10 skills each) already
+One tenant, ``resources`` people (Mon-Fri 09:00-17:00 UTC, 2 of ``skills`` skills each) already
 booked at ``load`` of their working time (2-hour blocks at random even hours), and
-``demands`` demands for that week: one skill each, 1, 2 or 4 hours, within one day. Then:
+``demands`` demands for that week: one skill each, 1, 2 or 4 hours within one day
+(``--windows day``), or 2 or 4 hours within one half of a working day (``half``, where
+capacity runs short and the first-fit greedy falls behind). Then:
 ``POST /v1/schedule/solve`` without commit (timed; the answer carries CP-SAT's own time and
 the greedy's count), the same with ``commit: true``, and ``python -m server verify`` on
 the tenant (0 violations expected).
@@ -26,9 +28,8 @@ from bench.clients import gather_bounded, request, session
 from bench.fixtures import SETUP_CONCURRENCY, SetupError, Tenant, make_tenant, run_tag
 
 MONDAY = datetime(2031, 1, 6, tzinfo=UTC)
-SKILLS = [f"s{i}" for i in range(10)]
 HOURS = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
-DURATIONS = (1, 1, 2, 2, 4)  # hours
+DURATIONS = {"day": (1, 1, 2, 2, 4), "half": (2, 4, 4)}  # hours, by window
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +67,15 @@ def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def skill_names(count: int) -> list[str]:
+    return [f"s{i}" for i in range(count)]
+
+
 async def _people(
-    http: aiohttp.ClientSession, url: str, tenant: Tenant, count: int, rng: random.Random
-) -> list[str]:
-    skills = [rng.sample(SKILLS, 2) for _ in range(count)]
+    http: aiohttp.ClientSession, url: str, tenant: Tenant, count: int, skills_in_all: int,
+    rng: random.Random,
+) -> list[str]:  # fmt: skip
+    skills = [rng.sample(skill_names(skills_in_all), 2) for _ in range(count)]
 
     async def one(index: int) -> str:
         body = {"name": f"person {index:04d}", "kind": "person", "skills": skills[index],
@@ -100,17 +106,22 @@ def _existing(resources: list[str], load: float, rng: random.Random) -> list[dic
     return bookings
 
 
-def _demands(count: int, rng: random.Random) -> list[dict[str, Any]]:
+def _demands(count: int, skills: int, windows: str, rng: random.Random) -> list[dict[str, Any]]:
+    """Each within one day (``day``), or one half of a working day (``half``: tighter)."""
     demands = []
     for index in range(count):
-        day = MONDAY + timedelta(days=rng.randrange(5))
+        start = MONDAY + timedelta(days=rng.randrange(5))
+        length = timedelta(days=1)
+        if windows == "half":
+            start += timedelta(hours=rng.choice((9, 13)))
+            length = timedelta(hours=4)
         demands.append(
             {
                 "ref": f"d{index:04d}",
-                "duration": f"PT{rng.choice(DURATIONS)}H",
-                "from": iso(day),
-                "to": iso(day + timedelta(days=1)),
-                "skills": [rng.choice(SKILLS)],
+                "duration": f"PT{rng.choice(DURATIONS[windows])}H",
+                "from": iso(start),
+                "to": iso(start + length),
+                "skills": [rng.choice(skill_names(skills))],
                 "title": f"demand {index}",
             }
         )
@@ -143,12 +154,12 @@ def _verify(database_url: str, slug: str) -> int:
 
 async def run_solve(
     url: str, database_url: str, *, demands: int, resources: int, load: float, seed: int,
-    log: Any = print,
+    skills: int = 10, windows: str = "day", log: Any = print,
 ) -> SolveFigures:  # fmt: skip
     rng = random.Random(seed)
     async with session(64) as http:
         tenant = await make_tenant(http, url, f"bench-solve-{run_tag()}")
-        people = await _people(http, url, tenant, resources, rng)
+        people = await _people(http, url, tenant, resources, skills, rng)
         existing = _existing(people, load, rng)
 
         async def book(body: dict[str, str]) -> None:
@@ -158,7 +169,7 @@ async def run_solve(
 
         await gather_bounded(SETUP_CONCURRENCY, [book(b) for b in existing])
         log(f"solve: tenant {tenant.slug}, {len(people)} resources, {len(existing)} bookings")
-        body = {"demands": _demands(demands, rng)}
+        body = {"demands": _demands(demands, skills, windows, rng)}
         http_seconds, answer = await _post_solve(http, url, tenant, body)
         reasons: dict[str, int] = {}
         for item in answer["unassigned"]:

@@ -170,9 +170,11 @@ class _Model:
             - sum(lows)
         )
 
-    def run(self, seconds: float) -> tuple[bool, dict[int, tuple[int, int]] | None]:
-        """Solve for at most ``seconds``, stopping earlier once the best answer has not
-        improved for ``stall`` seconds; (proven optimal, the answer or None)."""
+    def run(
+        self, seconds: float, *, stall: float | None
+    ) -> tuple[bool, dict[int, tuple[int, int]] | None]:
+        """Solve for at most ``seconds`` (and, with ``stall``, no longer than that past
+        the last better answer); (proven optimal, the answer or None)."""
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(seconds, 0.01)
         solver.parameters.num_workers = self.problem.workers
@@ -180,7 +182,7 @@ class _Model:
         # Presolve of a large model takes longer than the search it saves: skip it, so the
         # hinted answer is the first solution within milliseconds.
         solver.parameters.cp_model_presolve = len(self.present) <= PRESOLVE_UP_TO
-        watch = _Stall(solver, stall_seconds(self.problem.time_limit))
+        watch = _Stall(solver, stall)
         status = watch.solve(self.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return False, None
@@ -197,7 +199,7 @@ def _weighted(terms: list[tuple[int, cp_model.IntVar]]) -> cp_model.LinearExpr:
 
 
 def stall_seconds(time_limit: float) -> float:
-    """How long a phase may go without a better answer before it stops."""
+    """How long phase 2 (the objective) may go without a better answer before it stops."""
     return max(0.3, time_limit / 10)
 
 
@@ -205,7 +207,7 @@ class _Stall(cp_model.CpSolverSolutionCallback):
     """Stops the search once no better solution came for ``stall`` seconds (counted from
     the first solution; before it, only the time limit applies)."""
 
-    def __init__(self, solver: cp_model.CpSolver, stall: float) -> None:
+    def __init__(self, solver: cp_model.CpSolver, stall: float | None) -> None:
         super().__init__()
         self.solver = solver
         self.stall = stall
@@ -217,6 +219,8 @@ class _Stall(cp_model.CpSolverSolutionCallback):
 
     def _guard(self) -> None:
         while not self.done.wait(0.05):
+            if self.stall is None:
+                return
             if self.last is not None and time.monotonic() - self.last > self.stall:
                 self.solver.stop_search()
                 return
@@ -234,9 +238,10 @@ class _Stall(cp_model.CpSolverSolutionCallback):
 def solve(problem: Problem) -> Solution:
     """The largest set of demands that fit together, then the best of them by objective.
 
-    Phase 1 maximizes the count from the greedy's answer (skipped when the greedy already
-    places every demand that has a candidate: nothing can place more); phase 2 keeps the
-    count and optimizes the objective in the time left. Never fewer than the greedy.
+    Phase 1 maximizes the count from the greedy's answer until proven or out of time
+    (skipped when the greedy already places every demand that has a candidate: nothing can
+    place more); phase 2 keeps the count and optimizes the objective in the time left,
+    stopping early when it stalls. Never fewer than the greedy.
     """
     began = time.monotonic()
     first = greedy(problem)
@@ -249,7 +254,7 @@ def solve(problem: Problem) -> Solution:
     if not proven:
         m.model.maximize(m.assigned)
         m.hint(first)
-        optimal, found = m.run(problem.time_limit)
+        optimal, found = m.run(problem.time_limit, stall=None)
         if found is not None and len(found) > len(best):
             best = found
         proven = len(best) == bound or (optimal and not cut)
@@ -262,7 +267,7 @@ def solve(problem: Problem) -> Solution:
         m.model.add(m.assigned >= len(best))
     m.objective()
     m.hint(best)
-    optimal, found = m.run(left)
+    optimal, found = m.run(left, stall=stall_seconds(problem.time_limit))
     if found is not None and len(found) >= len(best):
         best = found
     else:
