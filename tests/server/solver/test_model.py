@@ -13,6 +13,7 @@ from server.solver.model import (
     compare,
     earliest_fit,
     greedy,
+    prune,
     reasons,
     solve,
 )
@@ -185,3 +186,21 @@ def test_earliest_fit() -> None:
     assert earliest_fit([(0, 10)], [(1, 4)], 2) == 4
     assert earliest_fit([(0, 10)], [(1, 4), (5, 9)], 2) is None
     assert earliest_fit([(0, 3), (5, 9)], [(0, 2)], 2) == 5
+
+
+def test_a_capped_model_keeps_the_greedy_choice_and_is_not_called_optimal() -> None:
+    # 12 candidates, cap 8: the greedy's first fit (resource 0, free latest) stays in.
+    late = task(H, (0, ((5 * H, 6 * H),)), *((r, ((0, 6 * H),)) for r in range(1, 12)))
+    p = Problem(
+        tasks=(late,),
+        busy=tuple(() for _ in range(12)),
+        load=tuple(0 for _ in range(12)),
+        max_candidates=8,
+    )
+    pruned, cut = prune(p, greedy(p))
+    assert cut
+    assert [c.resource for c in pruned.tasks[0].candidates] == list(range(8))
+    solution = solve(p)
+    assert len(solution.placed) == 1
+    assert solution.placed[0][1] == 0  # earliest: at 0 on one of the others
+    assert not solution.optimal
