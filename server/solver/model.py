@@ -254,7 +254,7 @@ def solve(problem: Problem) -> Solution:
     if not proven:
         m.model.maximize(m.assigned)
         m.hint(first)
-        optimal, found = m.run(problem.time_limit, stall=None)
+        optimal, found = m.run(problem.time_limit - _since(began), stall=None)
         if found is not None and len(found) > len(best):
             best = found
         proven = len(best) == bound or (optimal and not cut)
