@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -45,7 +45,6 @@ class Instance:
     problem: Problem
     origin: datetime
     resources: list[Row]  # the model's resource index -> row
-    held: dict[UUID, list[Row]] = field(default_factory=dict)
 
     def at(self, seconds: int) -> datetime:
         return self.origin + timedelta(seconds=seconds)
@@ -185,4 +184,4 @@ async def load(
         time_limit=time_limit,
         workers=workers,
     )
-    return Instance(wants, rules, problem, start, resources, held)
+    return Instance(wants, rules, problem, start, resources)
