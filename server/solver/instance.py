@@ -127,10 +127,17 @@ async def load(
     rows = await queries.resources(tx)
     await check_references(tx, wants, rows)
     usable = [r for r in rows if eligible(rules, r)]
-    skills = [frozenset(r["skills"]) for r in usable]
-    matching = [
-        [k for k, r in enumerate(usable) if w.skills <= skills[k] and matches(w, r)] for w in wants
-    ]
+    with_skill: dict[str, set[int]] = {}
+    for k, r in enumerate(usable):
+        for skill in r["skills"]:
+            with_skill.setdefault(skill, set()).add(k)
+    everyone = set(range(len(usable)))
+    matching = []
+    for w in wants:
+        fit = set(everyone)
+        for skill in w.skills:
+            fit &= with_skill.get(skill, set())
+        matching.append(sorted(k for k in fit if matches(w, usable[k])))
     involved = sorted({k for ks in matching for k in ks})
     index = {k: i for i, k in enumerate(involved)}
     resources = [usable[k] for k in involved]
@@ -156,6 +163,23 @@ async def load(
     # Free windows in whole seconds from ``start`` (shrunk inward), per resource.
     free_s = [[(seconds(lo, True), seconds(hi, False)) for lo, hi in f] for f in free]
     firsts = [[lo for lo, _ in f] for f in free_s]
+    clipped: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
+
+    def within(i: int, w_lo: int, w_hi: int) -> list[tuple[int, int]]:
+        """Resource i's free windows clipped to [w_lo, w_hi); demands often share one."""
+        key = (i, w_lo, w_hi)
+        if key not in clipped:
+            # Sorted and disjoint: start from the last window starting at or before w_lo.
+            first = max(bisect.bisect_right(firsts[i], w_lo) - 1, 0)
+            found = []
+            for lo, hi in free_s[i][first:]:
+                if lo >= w_hi:
+                    break
+                if hi > w_lo:
+                    found.append((max(lo, w_lo), min(hi, w_hi)))
+            clipped[key] = found
+        return clipped[key]
+
     tasks = []
     for want, ks in zip(wants, matching, strict=True):
         duration = math.ceil(want.duration.total_seconds())
@@ -163,16 +187,9 @@ async def load(
         candidates = []
         for k in ks:
             i = index[k]
-            windows = []
-            # Windows are sorted and disjoint: skip those ending before the demand's start.
-            for lo, hi in free_s[i][max(bisect.bisect_right(firsts[i], w_lo) - 1, 0) :]:
-                if lo >= w_hi:
-                    break
-                a, b = max(lo, w_lo), min(hi, w_hi)
-                if b - a >= duration:
-                    windows.append((a, b))
+            windows = tuple(span for span in within(i, w_lo, w_hi) if span[1] - span[0] >= duration)
             if windows:
-                candidates.append(Candidate(resource=i, windows=tuple(windows)))
+                candidates.append(Candidate(resource=i, windows=windows))
         project = budgeted.index(want.project_id) if want.project_id in left else None
         tasks.append(Task(duration, len(ks), tuple(candidates), project))
     problem = Problem(

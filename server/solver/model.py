@@ -16,9 +16,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+import msgspec
 from ortools.sat.python import cp_model
 
 Span = tuple[int, int]
@@ -27,15 +27,13 @@ Objective = Literal["earliest", "balanced"]
 Reason = Literal["no_candidate", "no_time", "budget", "capacity"]
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(msgspec.Struct, frozen=True, array_like=True, gc=False):
     resource: int
     # Free windows inside the demand's [from, to), each at least the duration long.
     windows: tuple[Span, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Task:
+class Task(msgspec.Struct, frozen=True, array_like=True, gc=False):
     """A demand as the model sees it: seconds from the problem's origin."""
 
     duration: int
@@ -44,8 +42,7 @@ class Task:
     project: int | None = None  # index into ``Problem.budgets`` when its project has one
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(msgspec.Struct, frozen=True):
     tasks: tuple[Task, ...]
     busy: tuple[tuple[Span, ...], ...]  # per resource: held periods (fixed intervals)
     load: tuple[int, ...]  # per resource: seconds already booked in the horizon
@@ -56,9 +53,10 @@ class Problem:
     max_candidates: int = 8  # per demand in the CP-SAT model (the greedy sees them all)
 
 
-@dataclass(slots=True)
-class Solution:
-    placed: dict[int, tuple[int, int]] = field(default_factory=dict)  # task -> (resource, start)
+class Solution(msgspec.Struct):
+    placed: dict[int, tuple[int, int]] = msgspec.field(
+        default_factory=dict
+    )  # task -> (resource, start)
     optimal: bool = True
     status: str = "OPTIMAL"
     seconds: float = 0.0
@@ -85,8 +83,8 @@ def prune(problem: Problem, keep: dict[int, tuple[int, int]]) -> tuple[Problem, 
             task.candidates, key=lambda c: (c.resource != chosen, c.windows[0][0], c.resource)
         )
         kept = tuple(sorted(ranked[:limit], key=lambda c: c.resource))
-        tasks.append(replace(task, candidates=kept))
-    return replace(problem, tasks=tuple(tasks)), cut
+        tasks.append(msgspec.structs.replace(task, candidates=kept))
+    return msgspec.structs.replace(problem, tasks=tuple(tasks)), cut
 
 
 class _Model:
@@ -349,3 +347,12 @@ def reasons(problem: Problem, placed: dict[int, tuple[int, int]]) -> dict[int, R
 def compare(problem: Problem) -> tuple[Solution, int]:
     """CP-SAT's solution, and how many demands the first-fit greedy assigns."""
     return solve(problem), len(greedy(problem))
+
+
+_PROBLEM = msgspec.msgpack.Decoder(Problem)
+
+
+def compare_encoded(problem: bytes) -> bytes:
+    """``compare`` over MessagePack, for the worker process: a problem holds tens of
+    thousands of candidates, which pickle would take most of a second to carry."""
+    return msgspec.msgpack.encode(compare(_PROBLEM.decode(problem)))

@@ -7,7 +7,11 @@ import asyncio
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
-from server.solver.model import Problem, Solution, compare
+import msgspec
+
+from server.solver.model import Problem, Solution, compare, compare_encoded
+
+_ANSWER = msgspec.msgpack.Decoder(tuple[Solution, int])
 
 
 class SolverPool:
@@ -36,7 +40,8 @@ class SolverPool:
     async def solve(self, problem: Problem) -> tuple[Solution, int]:
         """CP-SAT's solution and how many demands the first-fit greedy assigns."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool(), compare, problem)
+        data = msgspec.msgpack.encode(problem)
+        return _ANSWER.decode(await loop.run_in_executor(self._pool(), compare_encoded, data))
 
     async def close(self) -> None:
         """Stop the workers (a solve in progress runs to its time limit first)."""
