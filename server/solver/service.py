@@ -235,6 +235,7 @@ async def write_bookings(tx: Tx, instance: inst.Instance, out: SolveOut) -> Solv
             }
         )
     rows = await queries.insert_bookings(tx, items)
+    tx.wrote_event()  # the relay is woken after commit
     bookings = [booking_out(row) for row in rows]
     timers = TimerSettings.from_row(settings)
     for booking in bookings:

@@ -155,7 +155,7 @@ SELECT (SELECT count(*) FROM (
         ) rows) AS projects;
 
 -- solver_insert_bookings --
--- Bookings $2 (JSON list) with numbers and seqs from one counter update, each with its audit entry and booking.created event; one NOTIFY.
+-- Bookings $2 (JSON list) with numbers and seqs from one counter update, each with its audit entry and booking.created event.
 WITH item AS (
     SELECT x.ord, (x.item ->> 'id')::uuid AS id, (x.item ->> 'resource_id')::uuid AS resource_id,
         (x.item ->> 'project_id')::uuid AS project_id, x.item ->> 'title' AS title,
@@ -196,7 +196,7 @@ WITH item AS (
     FROM n, data
     RETURNING seq
 )
-SELECT b.*, pg_notify('booking_events', $1::text || ':' || (SELECT max(seq) FROM event))
+SELECT b.*, (SELECT count(*) FROM event) AS events
 FROM b JOIN item ON item.id = b.id
 ORDER BY item.ord;
 

@@ -40,7 +40,7 @@ async def test_overlapping_bookings_are_found(client: httpx.AsyncClient, databas
         # Only without the exclusion constraint can two blocking bookings overlap: drop it
         # inside a transaction that is rolled back.
         async with conn.transaction():
-            tx = Tx(conn, Context(tenant_id=uuid.UUID(w.tenant.id)))
+            tx = Tx(conn, Context(tenant_id=uuid.UUID(w.tenant.id)), state="open")
             await conn.execute("ALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap")
             await conn.execute(
                 "INSERT INTO bookings (tenant_id, id, number, resource_id, requester_id, period,"
