@@ -83,9 +83,9 @@ JOIN LATERAL (
     SELECT format('hold %s', g.id)
     FROM holds g
     WHERE g.tenant_id = h.tenant_id AND g.resource_id = h.resource_id AND g.id > h.id
-      AND g.period && h.period AND g.expires_at > now()
+      AND g.period && h.period AND g.expires_at > now() AND g.released_at IS NULL
 ) o ON true
-WHERE h.tenant_id = $1 AND h.expires_at > now()
+WHERE h.tenant_id = $1 AND h.expires_at > now() AND h.released_at IS NULL
   AND h.period && tstzrange($2::timestamptz, $3::timestamptz, '[)')
 ORDER BY lower(h.period), h.id;
 
@@ -110,7 +110,7 @@ SELECT resource_id, lower(period) AS start, upper(period) AS "end", id,
     NULL::bigint AS number, 'held' AS status
 FROM holds
 WHERE tenant_id = $1 AND resource_id = any($2::uuid[]) AND expires_at > now()
-  AND period && tstzrange($3, $4, '[)');
+  AND released_at IS NULL AND period && tstzrange($3, $4, '[)');
 
 -- solver_budgets --
 -- Seconds left in the budget of each project of $2 that has one.

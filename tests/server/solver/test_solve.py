@@ -230,6 +230,8 @@ async def test_constraints_are_listed(client: httpx.AsyncClient) -> None:
         "project_budget",
         "working_hours",
         "active_resource",
+        "time_off",
+        "holds",
     ]
     assert all(set(r) == {"name", "description"} and r["description"] for r in rules)
     assert (await client.get("/v1/schedule/constraints")).status_code == 401
