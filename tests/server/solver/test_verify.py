@@ -125,7 +125,7 @@ async def test_planted_violations_and_the_command(
     assert len(lines) == 3
     assert all(line.startswith(f"{w.tenant.slug}: ") for line in lines)
     assert any("project_budget" in line and "over its budget" in line for line in lines)
-    assert "3 violations of 4 rules" in result.stderr
+    assert "3 violations of 6 rules" in result.stderr
 
     # A window after everything: nothing to report.
     window = ("--from", "2030-02-01T00:00:00Z", "--to", "2030-03-01T00:00:00+01:00")
