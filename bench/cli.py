@@ -1,9 +1,11 @@
-"""``python -m bench run|smoke|pgbench``: see docs/performance.md for what each measures."""
+"""``python -m bench run|smoke|pgbench|solve``: see docs/performance.md for what each measures."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import json
 import statistics
 import sys
 from collections.abc import Iterator, Sequence
@@ -20,6 +22,7 @@ from bench.report import Result, Yardstick, table, write_json
 from bench.runner import Plan, run
 from bench.scenarios import SCENARIOS
 from bench.soak import soak
+from bench.solve import SolveFigures, run_solve
 from bench.stack import DATA_DIR, Stack, free_port, own_stack
 
 # Per scenario, what an unset option means.
@@ -246,6 +249,39 @@ def cmd_soak(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_solve(args: argparse.Namespace) -> int:
+    """The solver scenario: each run on a fresh tenant, the median HTTP time printed."""
+    figures: list[SolveFigures] = []
+    with servers(args) as stack:
+        if stack.database_url is None:
+            raise SystemExit("error: solve needs --database-url with --url (for verify)")
+        for index in range(args.repeat):
+            result = asyncio.run(
+                run_solve(
+                    stack.urls[0],
+                    stack.database_url,
+                    demands=args.demands,
+                    resources=args.resources,
+                    load=args.load,
+                    seed=args.seed + index,
+                    skills=args.skills,
+                    windows=args.windows,
+                    log=log,
+                )
+            )
+            log(result.table())
+            figures.append(result)
+    if len(figures) > 1:
+        times = [f.http_seconds for f in figures]
+        log(f"median of {len(figures)} runs: {statistics.median(times):.2f} s per solve")
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps([dataclasses.asdict(f) for f in figures], indent=2) + "\n"
+        )
+    bad = [f for f in figures if f.violations or f.assigned < f.greedy_assigned]
+    return 1 if bad else 0
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", action="append", help="server(s) to load; else own stack")
     parser.add_argument("--database-url", help="for verification and pgbench, with --url")
@@ -327,6 +363,16 @@ def build_parser() -> argparse.ArgumentParser:
     soak_cmd.add_argument("--warmup", type=int, default=2, help="minutes before RSS is compared")
     soak_cmd.add_argument("--json", help="write the minutes and the growth to this path")
     soak_cmd.set_defaults(func=cmd_soak)
+    solve = sub.add_parser("solve", help="the solver on a busy week: time, greedy, verify")
+    solve.add_argument("--demands", type=int, default=500)
+    solve.add_argument("--resources", type=int, default=200)
+    solve.add_argument("--load", type=float, default=0.5, help="share already booked")
+    solve.add_argument("--skills", type=int, default=10, help="skills in all (2 per person)")
+    solve.add_argument("--windows", choices=["day", "half"], default="day")
+    solve.add_argument("--seed", type=int, default=1)
+    solve.add_argument("--repeat", type=int, default=1, help="runs; the median is printed")
+    _common(solve)
+    solve.set_defaults(func=cmd_solve)
     return parser
 
 

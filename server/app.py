@@ -39,6 +39,8 @@ from server.projects.routes import api as projects_api
 from server.resources.routes import api as resources_api
 from server.schedule.routes import api as schedule_api
 from server.series.routes import api as series_api
+from server.solver.pool import SolverPool
+from server.solver.routes import api as solver_api
 from server.tenants.routes import api as tenants_api
 from server.time_off.routes import api as time_off_api
 from server.users.routes import api as users_api
@@ -75,6 +77,7 @@ def build_api(node_modules: Path = DEFAULT_NODE_MODULES) -> Api:
     api.include(holds_api)
     api.include(time_off_api)
     api.include(schedule_api)
+    api.include(solver_api)
     api.include(audit_api)
     # Last: the document describes every route above and itself.
     api.include(docs_api(api, node_modules))
@@ -119,8 +122,11 @@ def create_app(settings: Settings) -> ASGIApp:
                 timeout=timeout,
                 cache_seconds=settings.revocation_cache_seconds,
             ),
+            solver=SolverPool(settings.solver_processes),
         )
         state["rt"] = rt
+        if settings.solver_warm_up:
+            rt.solver.warm()
         await realtime.start(
             db,
             rpc=ServiceBookingRpc(db, rt.limits.check_write),
@@ -132,6 +138,7 @@ def create_app(settings: Settings) -> ASGIApp:
         finally:
             await rt.drain(seconds=15)
             await realtime.stop()
+            await rt.solver.close()
             await rt.limits.close()
             await redis.aclose()
             await queue.close(jobs)

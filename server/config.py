@@ -76,6 +76,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     metrics_port: Annotated[int, msgspec.Meta(ge=1, le=65_535)] | None = None
     metrics_host: str = "127.0.0.1"
     demo_password: str | None = None
+    # The solver: seconds per solve (past it, the best found is returned, not proven
+    # optimal), worker processes solving at once, and CP-SAT search threads per solve.
+    solver_time_limit: Annotated[float, msgspec.Meta(gt=0, le=300)] = 5.0
+    solver_processes: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
+    solver_workers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
+    solver_warm_up: bool = True  # start the solver processes with the server
     # Where `npm ci` put the browser packages (/app/ and /docs); default: the checkout's.
     node_modules: str | None = None
 

@@ -101,6 +101,8 @@ def settings(database_url: str, redis_url: str) -> Settings:
         rate_limit_login="100000/minute",
         rate_limit_login_ip="100000/minute",
         pool_max=40,
+        # Tests start many apps; each would spawn a solver process at once.
+        solver_warm_up=False,
     )
 
 

@@ -72,6 +72,10 @@ class Problem(Out):
         list[ProblemConflict] | UnsetType,
         Meta(description="The overlapping bookings (`booking_conflict`)"),
     ] = UNSET
+    refs: Annotated[
+        list[str] | UnsetType,
+        Meta(description="The demands that no longer fit (`booking_conflict` of a solver commit)"),
+    ] = UNSET
     request_id: Annotated[str | UnsetType, Meta(description="Same as `X-Request-ID`")] = UNSET
 
 
@@ -285,7 +289,9 @@ def _is_array(prop: dict[str, Any]) -> bool:
 
 def _header_parameters(spec: RouteSpec, *, if_match: bool) -> list[dict[str, Any]]:
     headers: list[dict[str, Any]] = []
-    if spec.transactional and spec.role is not None and spec.method in WRITE_METHODS:
+    # Every authenticated write takes the key (a non-transactional one, such as the solver,
+    # handles it itself).
+    if spec.role is not None and spec.method in WRITE_METHODS:
         headers.append(
             {
                 "name": "Idempotency-Key",

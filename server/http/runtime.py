@@ -14,6 +14,7 @@ from server.auth.revocation import Revocations
 from server.config import Settings
 from server.db import Database
 from server.http.ratelimit import Limiter
+from server.solver.pool import SolverPool
 
 
 @dataclass(slots=True)
@@ -23,6 +24,7 @@ class Runtime:
     redis: Redis
     limits: Limiter
     revocations: Revocations
+    solver: SolverPool
     # Work a request started but does not wait for (a mail); awaited at shutdown.
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
