@@ -30,12 +30,14 @@ from server.http.middleware import RequestContext
 from server.http.problems import HANDLERS
 from server.http.ratelimit import Limiter
 from server.http.runtime import Runtime
+from server.notifications.routes import api as notifications_api
 from server.ops.routes import api as ops_api
 from server.projects.routes import api as projects_api
 from server.resources.routes import api as resources_api
 from server.schedule.routes import api as schedule_api
 from server.tenants.routes import api as tenants_api
 from server.users.routes import api as users_api
+from server.webhooks.routes import api as webhooks_api
 from server.workflow import queue
 from server.workflow.routes import api as workflow_api
 
@@ -66,6 +68,8 @@ def build_api() -> Api:
     api.include(bookings_api)
     api.include(schedule_api)
     api.include(audit_api)
+    api.include(notifications_api)
+    api.include(webhooks_api)
     api.include(docs_api(api))  # last: the document describes every route above and itself
     return api
 

@@ -16,6 +16,7 @@ from server.config import Settings
 from server.db import Database
 from server.notifications import service as notifications
 from server.workflow import engine, maintenance
+from workers import dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +49,18 @@ async def deliver_notification(ctx: dict[str, Any], tenant_id: str, notification
 
 
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
-    """The safety net: apply every overdue timer and send every due message."""
+    """The safety net: apply every overdue timer and send every due message (and, when
+    this process runs no dispatcher loop, turn events into mail and webhook deliveries)."""
     deadline = time.monotonic() + SWEEP_BUDGET_SECONDS
     fired = await engine.sweep(_db(ctx), deadline=deadline)
+    hooks = 0
+    if "dispatcher" not in ctx:
+        await dispatcher.mail_pass(_db(ctx))
+        hooks = await dispatcher.webhook_pass(_db(ctx), _settings(ctx), deadline=deadline)
     sent = await notifications.deliver_due(_db(ctx), _settings(ctx))
-    if fired or sent:
-        log.info("sweep applied %d timers, sent %d messages", fired, sent)
-    return {"timers": fired, "notifications": sent}
+    if fired or sent or hooks:
+        log.info("sweep applied %d timers, sent %d messages, %d webhook events", fired, sent, hooks)
+    return {"timers": fired, "notifications": sent, "webhook_events": hooks}
 
 
 async def maintain(ctx: dict[str, Any]) -> dict[str, int]:

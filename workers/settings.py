@@ -17,6 +17,7 @@ from server.config import Settings, load_settings
 from server.db import Database
 from server.workflow import queue
 from workers import jobs
+from workers.dispatcher import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,15 @@ async def on_startup(ctx: dict[str, Any]) -> None:
         ctx["db"] = await open_database(settings)
         ctx["owns_db"] = True
     ctx["db"].enqueuer = queue.enqueuer(ctx["redis"])
+    dispatcher = Dispatcher(ctx["db"], settings)
+    dispatcher.start()
+    ctx["dispatcher"] = dispatcher
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
+    dispatcher = ctx.pop("dispatcher", None)
+    if isinstance(dispatcher, Dispatcher):
+        await dispatcher.stop()
     db = ctx.get("db")
     if isinstance(db, Database):
         db.enqueuer = None
