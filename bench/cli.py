@@ -16,6 +16,7 @@ from bench.report import Result, table, write_json
 from bench.runner import Plan, run
 from bench.scenarios import SCENARIOS
 from bench.stack import Stack, own_stack
+from bench.webhooks import measure as measure_webhooks
 
 # Per scenario, what an unset option means.
 DEFAULTS: dict[str, dict[str, float]] = {
@@ -167,6 +168,20 @@ def cmd_pgbench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_webhooks(args: argparse.Namespace) -> int:
+    env = {"BOOKING_WEBHOOK_ALLOW_PRIVATE": "1"}
+    with own_stack(1, log=log, extra_env=env, workers=1) as stack:
+        return asyncio.run(
+            measure_webhooks(
+                stack.urls[0],
+                rate=args.rate,
+                seconds=args.duration,
+                p99_ms=args.p99_ms,
+                log=log,
+            )
+        )
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", action="append", help="server(s) to load; else own stack")
     parser.add_argument("--database-url", help="for verification and pgbench, with --url")
@@ -211,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     pg.add_argument("--runs", type=int, default=3)
     _common(pg)
     pg.set_defaults(func=cmd_pgbench)
+    hooks = sub.add_parser("webhooks", help="commit → delivery latency of webhooks")
+    hooks.add_argument("--rate", type=float, default=100.0, help="events per second")
+    hooks.add_argument("--duration", type=float, default=10.0, help="seconds of load")
+    hooks.add_argument("--p99-ms", type=float, default=1000.0, help="fail above this p99")
+    hooks.set_defaults(func=cmd_webhooks)
     return parser
 
 

@@ -79,8 +79,10 @@ def own_stack(
     data_dir: Path = DATA_DIR,
     log: Callable[[str], None] = print,
     extra_env: dict[str, str] | None = None,
+    workers: int = 0,
 ) -> Iterator[Stack]:
-    """Private services, a fresh ``bench`` database, migrated, and ``processes`` servers."""
+    """Private services, a fresh ``bench`` database, migrated, ``processes`` servers and
+    ``workers`` worker processes."""
     with resolve_services(data_dir, {}) as services:
         database_url = asyncio.run(fresh_database(services.database_url, DATABASE))
         asyncio.run(migrations.migrate(database_url, progress=lambda _line: None))
@@ -103,6 +105,12 @@ def own_stack(
                 stack.callback(_stop, proc)
                 procs.append(proc)
                 urls.append(f"http://127.0.0.1:{port}")
+            for index in range(workers):
+                out = stack.enter_context((data_dir / f"worker-{index}.log").open("wb"))
+                worker = subprocess.Popen(
+                    [sys.executable, "-m", "workers"], env=env, stdout=out, stderr=subprocess.STDOUT
+                )
+                stack.callback(_stop, worker)
             _wait_ready(urls, procs, data_dir)
             log(f"stack: {processes} serve processes {', '.join(urls)}; database {database_url}")
             yield Stack(urls=urls, database_url=database_url, pids=[p.pid for p in procs])

@@ -72,15 +72,11 @@ async def attempt(tx: Tx, settings: Settings, http: httpx.AsyncClient, webhook_i
     """One attempt for one webhook in the caller's transaction; returns what happened:
     ``busy`` (locked elsewhere or gone), ``waiting`` (a retry is not due), ``idle``
     (caught up), ``delivered``, ``given_up`` or ``retry``."""
-    hook = await queries.claim_webhook(tx, webhook_id)
-    if hook is None:
+    row = await queries.claim_webhook_event(tx, webhook_id)
+    if row is None:
         return "busy"
-    now = datetime.now(UTC)
-    if hook["retry_at"] is not None and hook["retry_at"] > now:
+    if row["retry_at"] is not None and row["retry_at"] > datetime.now(UTC):
         return "waiting"
-    row = await queries.next_event(
-        tx, webhook_id, after=hook["cursor_seq"], types=list(hook["events"])
-    )
     if row["seq"] is None:
         if row["head"] is not None:
             await queries.skip_events(tx, webhook_id, through=row["head"])
@@ -92,8 +88,8 @@ async def attempt(tx: Tx, settings: Settings, http: httpx.AsyncClient, webhook_i
     identifier = delivery_id(webhook_id, event.seq)
     outcome = await sender.post(
         http,
-        url=hook["url"],
-        secret=hook["secret"],
+        url=row["url"],
+        secret=row["secret"],
         body=body,
         event_type=event.type,
         delivery_id=str(identifier),

@@ -39,14 +39,8 @@ async def backlog(tx: Tx, *, limit: int) -> list[asyncpg.Record]:
     return await tx.fetch(QUERIES["webhook_backlog"], limit)
 
 
-async def claim_webhook(tx: Tx, webhook_id: UUID) -> asyncpg.Record | None:
-    return await tx.fetchrow(QUERIES["claim_webhook"], tx.tenant_id, webhook_id)
-
-
-async def next_event(tx: Tx, webhook_id: UUID, *, after: int, types: list[str]) -> asyncpg.Record:
-    row = await tx.fetchrow(QUERIES["next_webhook_event"], tx.tenant_id, webhook_id, after, types)
-    assert row is not None
-    return row
+async def claim_webhook_event(tx: Tx, webhook_id: UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["claim_webhook_event"], tx.tenant_id, webhook_id)
 
 
 async def skip_events(tx: Tx, webhook_id: UUID, *, through: int) -> None:

@@ -32,23 +32,23 @@ ORDER BY event_seq DESC LIMIT $3;
 -- Active webhooks with events past their cursor and no later retry pending (a definer function).
 SELECT tenant_id, id FROM app_webhook_backlog($1);
 
--- claim_webhook --
--- Lock one active webhook for a delivery attempt; nothing when it is being delivered elsewhere.
-SELECT id, url, events, secret, cursor_seq, retry_at FROM webhooks
-WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
-FOR UPDATE SKIP LOCKED;
-
--- next_webhook_event --
--- The first event past the cursor the webhook wants (with its delivery so far), and the newest seq past the cursor.
-WITH nxt AS (
-    SELECT e.seq, e.type, e.at, e.actor_id, e.data FROM events e
-    WHERE e.tenant_id = $1 AND e.seq > $3 AND ('*' = any($4::text[]) OR e.type = any($4::text[]))
+-- claim_webhook_event --
+-- Lock one active webhook (nothing while another worker holds it) with the first event past its cursor it wants, that event's attempts so far, and the newest seq past the cursor.
+WITH hook AS (
+    SELECT id, url, events, secret, cursor_seq, retry_at FROM webhooks
+    WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
+    FOR UPDATE SKIP LOCKED
+), nxt AS (
+    SELECT e.seq, e.type, e.at, e.actor_id, e.data FROM hook, events e
+    WHERE e.tenant_id = $1 AND e.seq > hook.cursor_seq
+      AND ('*' = any(hook.events) OR e.type = any(hook.events))
     ORDER BY e.seq LIMIT 1
 )
-SELECT (SELECT max(seq) FROM events WHERE tenant_id = $1 AND seq > $3) AS head,
-       nxt.seq, nxt.type, nxt.at, nxt.actor_id, nxt.data,
-       coalesce(d.attempts, 0) AS attempts
-FROM (SELECT 1) one
+SELECT hook.url, hook.secret, hook.retry_at,
+       (SELECT max(e.seq) FROM events e WHERE e.tenant_id = $1 AND e.seq > hook.cursor_seq)
+           AS head,
+       nxt.seq, nxt.type, nxt.at, nxt.actor_id, nxt.data, coalesce(d.attempts, 0) AS attempts
+FROM hook
 LEFT JOIN nxt ON true
 LEFT JOIN webhook_deliveries d
     ON d.tenant_id = $1 AND d.webhook_id = $2 AND d.event_seq = nxt.seq;
