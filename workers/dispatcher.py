@@ -17,7 +17,7 @@ import logging
 import time
 from uuid import UUID
 
-import httpx
+import aiohttp
 
 from server.config import Settings
 from server.db import Database
@@ -35,7 +35,7 @@ class Dispatcher:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
-        self.http: httpx.AsyncClient | None = None
+        self.http: aiohttp.ClientSession | None = None
         self.running: dict[UUID, asyncio.Task[None]] = {}
         self.slots = asyncio.Semaphore(settings.webhook_concurrency)
         self._task: asyncio.Task[None] | None = None
@@ -55,7 +55,7 @@ class Dispatcher:
         self._task = None
         self.running.clear()
         if self.http is not None:
-            await self.http.aclose()
+            await self.http.close()
             self.http = None
 
     async def _run(self) -> None:

@@ -1,14 +1,14 @@
 """Delivering events to webhooks from the events table, in ``seq`` order per webhook.
 
 Each webhook has a cursor: the last seq acknowledged (2xx), given up, or not subscribed
-to. An attempt is one transaction: lock the webhook row ``FOR UPDATE SKIP LOCKED`` (so one
-worker at a time sends for it), read the first wanted event past the cursor, POST it, log
-the attempt and move the cursor (or set the webhook's ``retry_at``), commit. A worker
-killed mid-attempt rolls everything back and the next run sends the same event again
-with the same ``X-Booking-Delivery`` id: at least once, never out of order. A failed
-attempt is retried with exponential backoff until the event is
-``BOOKING_WEBHOOK_GIVE_UP_SECONDS`` old (a day by default), then given up, and the
-next event goes.
+to. A run is one transaction: lock the webhook row ``FOR UPDATE SKIP LOCKED`` (so one
+worker at a time sends for it), read the next wanted events past the cursor, POST them
+one after another (each only once the previous one was acknowledged or given up), log
+the attempts and move the cursor (or set the webhook's ``retry_at``), commit. A worker
+killed mid-run rolls it back and the next run sends the same events again with the same
+``X-Booking-Delivery`` ids: at least once, never out of order. A failed attempt is
+retried with exponential backoff until the event is ``BOOKING_WEBHOOK_GIVE_UP_SECONDS``
+old (a day by default), then given up, and the next event goes.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-import httpx
+import aiohttp
 import msgspec
 
 from server.config import Settings
@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 # X-Booking-Delivery is derived from (webhook, seq), so a retry after a crash keeps it.
 DELIVERY_NAMESPACE = uuid.UUID("6f3c0d52-8d57-4a56-9b0c-2b7e5e0c4a11")
 _encoder = msgspec.json.Encoder()
+# Events sent in one transaction (each still waits for the previous one's answer); a
+# worker killed mid-batch sends the batch again, with the same delivery ids.
+BATCH = 100
+BATCH_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,82 +72,111 @@ def payload(event: EventOut) -> bytes:
     return _encoder.encode(event)
 
 
-async def attempt(tx: Tx, settings: Settings, http: httpx.AsyncClient, webhook_id: UUID) -> str:
-    """One attempt for one webhook in the caller's transaction; returns what happened:
-    ``busy`` (locked elsewhere or gone), ``waiting`` (a retry is not due), ``idle``
-    (caught up), ``delivered``, ``given_up`` or ``retry``."""
-    row = await queries.claim_webhook_event(tx, webhook_id)
-    if row is None:
+async def attempt(
+    tx: Tx,
+    settings: Settings,
+    http: aiohttp.ClientSession,
+    webhook_id: UUID,
+    *,
+    batch: int = BATCH,
+) -> str:
+    """Send the webhook's next events one after another, each once the previous one was
+    acknowledged or given up, and log them, in the caller's transaction (at most ``batch``
+    events, none started after ``BATCH_SECONDS``). Returns what stopped it: ``busy``
+    (locked elsewhere or gone), ``waiting`` (a retry is not due), ``idle`` (caught up),
+    ``more`` (the batch ended with events left) or ``retry`` (an attempt failed)."""
+    hook = await queries.claim_webhook(tx, webhook_id)
+    if hook is None:
         return "busy"
-    if row["retry_at"] is not None and row["retry_at"] > datetime.now(UTC):
+    if hook["retry_at"] is not None and hook["retry_at"] > datetime.now(UTC):
         return "waiting"
-    if row["seq"] is None:
-        if row["head"] is not None:
-            await queries.skip_events(tx, webhook_id, through=row["head"])
+    rows = await queries.next_events(
+        tx, webhook_id, after=hook["cursor_seq"], types=list(hook["events"]), limit=batch
+    )
+    if rows[0]["seq"] is None:
+        if rows[0]["head"] is not None:
+            await queries.skip_events(tx, webhook_id, through=rows[0]["head"])
         return "idle"
-    event = EventOut(
-        seq=row["seq"], type=row["type"], at=row["at"], actor_id=row["actor_id"], data=row["data"]
-    )
-    body = payload(event)
-    identifier = delivery_id(webhook_id, event.seq)
-    outcome = await sender.post(
-        http,
-        url=row["url"],
-        secret=row["secret"],
-        body=body,
-        event_type=event.type,
-        delivery_id=str(identifier),
-        time_limit=settings.webhook_timeout_seconds,
-        allow_private=settings.webhook_allow_private,
-    )
     backoff = Backoff.from_settings(settings)
-    attempts = int(row["attempts"]) + 1
-    finished = datetime.now(UTC)
-    if outcome.ok:
-        state, result, retry_at = "delivered", "delivered", None
-    elif finished >= event.at + backoff.give_up:
-        state, result, retry_at = "failed", "given_up", None
-    else:
-        state, result, retry_at = "pending", "retry", finished + backoff.delay(attempts)
-    await queries.record_attempt(
-        tx,
-        webhook_id,
-        delivery_id=identifier,
-        seq=event.seq,
-        event_type=event.type,
-        state=state,
-        status=outcome.status,
-        error=outcome.error[:1000] if outcome.error else None,
-        excerpt=outcome.excerpt,
-        next_attempt_at=retry_at,
-    )
-    if result != "delivered":
-        log.info(
-            "webhook %s event %d attempt %d: %s", webhook_id, event.seq, attempts, outcome.error
+    stop_at = time.monotonic() + BATCH_SECONDS
+    done: list[queries.Attempt] = []
+    finished: int | None = None
+    retry_at: datetime | None = None
+    result = "more" if len(rows) == batch else "idle"
+    for row in rows:
+        if done and time.monotonic() >= stop_at:
+            result = "more"
+            break
+        event = EventOut(
+            seq=row["seq"],
+            type=row["type"],
+            at=row["at"],
+            actor_id=row["actor_id"],
+            data=row["data"],
         )
+        identifier = delivery_id(webhook_id, event.seq)
+        outcome = await sender.post(
+            http,
+            url=hook["url"],
+            secret=hook["secret"],
+            body=payload(event),
+            event_type=event.type,
+            delivery_id=str(identifier),
+            time_limit=settings.webhook_timeout_seconds,
+            allow_private=settings.webhook_allow_private,
+        )
+        now = datetime.now(UTC)
+        if outcome.ok:
+            state = "delivered"
+        elif now >= event.at + backoff.give_up:
+            state = "failed"
+        else:
+            state = "pending"
+            retry_at = now + backoff.delay(int(row["attempts"]) + 1)
+        done.append(
+            queries.Attempt(
+                delivery_id=identifier,
+                seq=event.seq,
+                event_type=event.type,
+                state=state,
+                status=outcome.status,
+                error=outcome.error[:1000] if outcome.error else None,
+                excerpt=outcome.excerpt,
+                at=now,
+            )
+        )
+        if state != "delivered":
+            log.info("webhook %s event %d: %s (%s)", webhook_id, event.seq, outcome.error, state)
+        if state == "pending":
+            result = "retry"
+            break
+        finished = event.seq
+    await queries.record_attempts(
+        tx, webhook_id, done, finished_through=finished, retry_at=retry_at
+    )
     return result
 
 
 async def drain(
     db: Database,
     settings: Settings,
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     tenant_id: UUID,
     webhook_id: UUID,
     *,
     deadline: float,
 ) -> int:
-    """Attempt the webhook's events one after another until it is caught up, waits for a
-    retry, is taken by another worker, or ``deadline`` (monotonic) passes; returns how
-    many were delivered or given up."""
+    """Send the webhook's events, batch after batch (one transaction each), until it is
+    caught up, waits for a retry, is taken by another worker, or ``deadline`` (monotonic)
+    passes; returns how many batches ran."""
     ctx = Context(tenant_id=tenant_id, request_id=f"webhook:{webhook_id}")
-    done = 0
+    batches = 0
     while time.monotonic() < deadline:
         result = await db.run(ctx, lambda tx: attempt(tx, settings, http, webhook_id))
-        if result not in ("delivered", "given_up"):
+        batches += 1
+        if result != "more":
             break
-        done += 1
-    return done
+    return batches
 
 
 async def backlog(db: Database, *, limit: int) -> list[tuple[UUID, UUID]]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -39,38 +40,52 @@ async def backlog(tx: Tx, *, limit: int) -> list[asyncpg.Record]:
     return await tx.fetch(QUERIES["webhook_backlog"], limit)
 
 
-async def claim_webhook_event(tx: Tx, webhook_id: UUID) -> asyncpg.Record | None:
-    return await tx.fetchrow(QUERIES["claim_webhook_event"], tx.tenant_id, webhook_id)
+async def claim_webhook(tx: Tx, webhook_id: UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["claim_webhook"], tx.tenant_id, webhook_id)
+
+
+async def next_events(
+    tx: Tx, webhook_id: UUID, *, after: int, types: list[str], limit: int
+) -> list[asyncpg.Record]:
+    return await tx.fetch(QUERIES["webhook_events"], tx.tenant_id, webhook_id, after, types, limit)
 
 
 async def skip_events(tx: Tx, webhook_id: UUID, *, through: int) -> None:
     await tx.execute(QUERIES["skip_webhook_events"], tx.tenant_id, webhook_id, through)
 
 
-async def record_attempt(
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    delivery_id: UUID
+    seq: int
+    event_type: str
+    state: str
+    status: int | None
+    error: str | None
+    excerpt: str | None
+    at: datetime
+
+
+async def record_attempts(
     tx: Tx,
     webhook_id: UUID,
+    attempts: list[Attempt],
     *,
-    delivery_id: UUID,
-    seq: int,
-    event_type: str,
-    state: str,
-    status: int | None,
-    error: str | None,
-    excerpt: str | None,
-    next_attempt_at: datetime | None,
-) -> int:
-    attempts = await tx.fetchval(
-        QUERIES["record_webhook_attempt"],
+    finished_through: int | None,
+    retry_at: datetime | None,
+) -> None:
+    await tx.execute(
+        QUERIES["record_webhook_attempts"],
         tx.tenant_id,
         webhook_id,
-        delivery_id,
-        seq,
-        event_type,
-        state,
-        status,
-        error,
-        excerpt,
-        next_attempt_at,
+        [a.delivery_id for a in attempts],
+        [a.seq for a in attempts],
+        [a.event_type for a in attempts],
+        [a.state for a in attempts],
+        [a.status for a in attempts],
+        [a.error for a in attempts],
+        [a.excerpt for a in attempts],
+        [a.at for a in attempts],
+        retry_at,
+        finished_through,
     )
-    return int(attempts)

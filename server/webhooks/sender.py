@@ -13,7 +13,7 @@ import hmac
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
+import aiohttp
 
 from server.webhooks import targets
 
@@ -39,12 +39,18 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def client() -> httpx.AsyncClient:
-    """The shared client of a dispatcher: no redirects, no proxies from the environment."""
-    return httpx.AsyncClient(follow_redirects=False, trust_env=False, timeout=None)
+def client() -> aiohttp.ClientSession:
+    """The shared client of a dispatcher: no proxies from the environment, no cookies, no
+    name resolution of its own (it connects to addresses ``targets`` checked)."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0, use_dns_cache=False),
+        cookie_jar=aiohttp.DummyCookieJar(),
+        trust_env=False,
+        auto_decompress=False,
+    )
 
 
-def _pinned(target: targets.Target) -> tuple[str, dict[str, str], dict[str, str]]:
+def _pinned(target: targets.Target) -> tuple[str, dict[str, str], str | None]:
     """The url with its host replaced by the checked address, the Host header, and TLS's
     server name, so the connection goes where the check looked."""
     parts = urlsplit(target.url)
@@ -54,8 +60,8 @@ def _pinned(target: targets.Target) -> tuple[str, dict[str, str], dict[str, str]
     url = urlunsplit(parts._replace(netloc=netloc))
     name = f"[{target.host}]" if ":" in target.host else target.host
     host_header = name if target.port == default else f"{name}:{target.port}"
-    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-    return url, {"Host": host_header}, extensions
+    server_name = target.host if target.scheme == "https" else None
+    return url, {"Host": host_header}, server_name
 
 
 def _clean(text: str) -> str:
@@ -63,7 +69,7 @@ def _clean(text: str) -> str:
 
 
 async def post(
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     *,
     url: str,
     secret: str,
@@ -78,7 +84,7 @@ async def post(
         target = await targets.check(url, allow_private=allow_private)
     except targets.TargetRefused as exc:
         return Outcome(status=None, excerpt=None, error=f"refused: {exc}")
-    pinned_url, headers, extensions = _pinned(target)
+    pinned_url, headers, server_name = _pinned(target)
     headers |= {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
@@ -87,23 +93,27 @@ async def post(
         "X-Booking-Signature": signature(secret, body),
     }
     try:
-        async with asyncio.timeout(time_limit):
-            request = http.build_request(
-                "POST", pinned_url, content=body, headers=headers, extensions=extensions
-            )
-            response = await http.send(request, stream=True)
-            try:
-                excerpt = bytearray()
-                async for chunk in response.aiter_raw():
-                    excerpt += chunk
-                    if len(excerpt) >= EXCERPT_BYTES:
-                        break
-            finally:
-                await response.aclose()
+        async with (
+            asyncio.timeout(time_limit),
+            http.post(
+                pinned_url,
+                data=body,
+                headers=headers,
+                allow_redirects=False,
+                server_hostname=server_name,
+            ) as response,
+        ):
+            excerpt = b""
+            while len(excerpt) < EXCERPT_BYTES:
+                chunk = await response.content.read(EXCERPT_BYTES - len(excerpt))
+                if not chunk:
+                    break
+                excerpt += chunk
+            status = response.status
     except TimeoutError:
         return Outcome(status=None, excerpt=None, error=f"no answer within {time_limit:g} s")
-    except httpx.HTTPError as exc:
+    except (aiohttp.ClientError, OSError) as exc:
         return Outcome(status=None, excerpt=None, error=_clean(f"{type(exc).__name__}: {exc}"))
-    text = bytes(excerpt[:EXCERPT_BYTES]).decode("utf-8", errors="replace")
-    error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-    return Outcome(status=response.status_code, excerpt=_clean(text)[:EXCERPT_BYTES], error=error)
+    text = excerpt.decode("utf-8", errors="replace")
+    error = None if 200 <= status < 300 else f"HTTP {status}"
+    return Outcome(status=status, excerpt=_clean(text)[:EXCERPT_BYTES], error=error)

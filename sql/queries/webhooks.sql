@@ -32,49 +32,51 @@ ORDER BY event_seq DESC LIMIT $3;
 -- Active webhooks with events past their cursor and no later retry pending (a definer function).
 SELECT tenant_id, id FROM app_webhook_backlog($1);
 
--- claim_webhook_event --
--- Lock one active webhook (nothing while another worker holds it) with the first event past its cursor it wants, that event's attempts so far, and the newest seq past the cursor.
-WITH hook AS (
-    SELECT id, url, events, secret, cursor_seq, retry_at FROM webhooks
-    WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
-    FOR UPDATE SKIP LOCKED
-), nxt AS (
-    SELECT e.seq, e.type, e.at, e.actor_id, e.data FROM hook, events e
-    WHERE e.tenant_id = $1 AND e.seq > hook.cursor_seq
-      AND ('*' = any(hook.events) OR e.type = any(hook.events))
-    ORDER BY e.seq LIMIT 1
-)
-SELECT hook.url, hook.secret, hook.retry_at,
-       (SELECT max(e.seq) FROM events e WHERE e.tenant_id = $1 AND e.seq > hook.cursor_seq)
-           AS head,
-       nxt.seq, nxt.type, nxt.at, nxt.actor_id, nxt.data, coalesce(d.attempts, 0) AS attempts
-FROM hook
-LEFT JOIN nxt ON true
+-- claim_webhook --
+-- Lock one active webhook for delivery; nothing while another worker holds it.
+SELECT url, secret, events, cursor_seq, retry_at FROM webhooks
+WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
+FOR UPDATE SKIP LOCKED;
+
+-- webhook_events --
+-- The next events past the cursor the webhook wants, in seq order, with their attempts so far, and the newest seq past the cursor.
+SELECT (SELECT max(seq) FROM events WHERE tenant_id = $1 AND seq > $3) AS head,
+       e.seq, e.type, e.at, e.actor_id, e.data, coalesce(d.attempts, 0) AS attempts
+FROM (SELECT 1) one
+LEFT JOIN LATERAL (
+    SELECT seq, type, at, actor_id, data FROM events
+    WHERE tenant_id = $1 AND seq > $3 AND ('*' = any($4::text[]) OR type = any($4::text[]))
+    ORDER BY seq LIMIT $5
+) e ON true
 LEFT JOIN webhook_deliveries d
-    ON d.tenant_id = $1 AND d.webhook_id = $2 AND d.event_seq = nxt.seq;
+    ON d.tenant_id = $1 AND d.webhook_id = $2 AND d.event_seq = e.seq
+ORDER BY e.seq;
 
 -- skip_webhook_events --
 -- Move the cursor past events the webhook does not want.
 UPDATE webhooks SET cursor_seq = greatest(cursor_seq, $3)
 WHERE tenant_id = $1 AND id = $2;
 
--- record_webhook_attempt --
--- Log one attempt of a delivery; on success or giving up the cursor moves past its event, else the webhook waits for the retry.
-WITH delivery AS (
+-- record_webhook_attempts --
+-- Log a run of attempts; the cursor moves past the last event delivered or given up, and a pending retry blocks the webhook until it is due.
+WITH attempt AS (
+    SELECT * FROM unnest($3::uuid[], $4::bigint[], $5::text[], $6::text[], $7::integer[],
+                         $8::text[], $9::text[], $10::timestamptz[])
+        AS a(id, seq, type, state, status, error, excerpt, at)
+), logged AS (
     INSERT INTO webhook_deliveries AS d (
         tenant_id, id, webhook_id, event_seq, event_type, state, attempts, last_status,
         last_error, response_excerpt, last_attempt_at, next_attempt_at, delivered_at)
-    VALUES ($1, $3, $2, $4, $5, $6, 1, $7, $8, $9, now(), $10,
-            CASE WHEN $6 = 'delivered' THEN now() END)
+    SELECT $1, a.id, $2, a.seq, a.type, a.state, 1, a.status, a.error, a.excerpt, a.at,
+           CASE WHEN a.state = 'pending' THEN $11::timestamptz END,
+           CASE WHEN a.state = 'delivered' THEN a.at END
+    FROM attempt a
     ON CONFLICT (tenant_id, webhook_id, event_seq) DO UPDATE
     SET state = excluded.state, attempts = d.attempts + 1, last_status = excluded.last_status,
         last_error = excluded.last_error, response_excerpt = excluded.response_excerpt,
         last_attempt_at = excluded.last_attempt_at, next_attempt_at = excluded.next_attempt_at,
         delivered_at = excluded.delivered_at
-    RETURNING attempts
 )
 UPDATE webhooks
-SET cursor_seq = CASE WHEN $6 = 'pending' THEN cursor_seq ELSE $4 END,
-    retry_at = CASE WHEN $6 = 'pending' THEN $10 END
-WHERE tenant_id = $1 AND id = $2
-RETURNING (SELECT attempts FROM delivery);
+SET cursor_seq = greatest(cursor_seq, coalesce($12, cursor_seq)), retry_at = $11
+WHERE tenant_id = $1 AND id = $2;
