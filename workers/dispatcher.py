@@ -3,10 +3,11 @@
 Every ``BOOKING_DISPATCH_POLL_SECONDS`` (0.2 s by default) it asks PostgreSQL which
 webhooks have events past their cursor (and no retry pending later) and which tenants
 have events not yet looked at for mail, then drains them: one task per webhook, at most
-``BOOKING_WEBHOOK_CONCURRENCY`` at once, each sending that webhook's events in ``seq``
-order. Everything it needs is in PostgreSQL, so it runs on, unchanged, while Redis is
-down; several workers share the work through ``FOR UPDATE SKIP LOCKED``. The sweep cron
-runs one pass too, in case this loop was not started (``arq workers.settings…``).
+``BOOKING_WEBHOOK_CONCURRENCY`` (and half of ``BOOKING_POOL_MAX``) at once, each sending
+that webhook's events in ``seq`` order. Everything it reads is in PostgreSQL, so a Redis
+outage only pauses it (with the worker, until Redis is back) and loses nothing; several
+workers share the work through ``FOR UPDATE SKIP LOCKED``. The sweep cron runs one pass
+too when this loop is not running in its process.
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ class Dispatcher:
         self.settings = settings
         self.http: aiohttp.ClientSession | None = None
         self.running: dict[UUID, asyncio.Task[None]] = {}
-        self.slots = asyncio.Semaphore(settings.webhook_concurrency)
+        # Each running delivery holds a pooled connection: leave half the pool to jobs.
+        self.slots = asyncio.Semaphore(
+            max(1, min(settings.webhook_concurrency, settings.pool_max // 2))
+        )
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:

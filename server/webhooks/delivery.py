@@ -84,7 +84,8 @@ async def attempt(
     acknowledged or given up, and log them, in the caller's transaction (at most ``batch``
     events, none started after ``BATCH_SECONDS``). Returns what stopped it: ``busy``
     (locked elsewhere or gone), ``waiting`` (a retry is not due), ``idle`` (caught up),
-    ``more`` (the batch ended with events left) or ``retry`` (an attempt failed)."""
+    ``more`` (it sent what it read; more may have been committed meanwhile) or ``retry``
+    (an attempt failed)."""
     hook = await queries.claim_webhook(tx, webhook_id)
     if hook is None:
         return "busy"
@@ -102,10 +103,9 @@ async def attempt(
     done: list[queries.Attempt] = []
     finished: int | None = None
     retry_at: datetime | None = None
-    result = "more" if len(rows) == batch else "idle"
+    result = "more"
     for row in rows:
         if done and time.monotonic() >= stop_at:
-            result = "more"
             break
         event = EventOut(
             seq=row["seq"],
@@ -168,13 +168,15 @@ async def drain(
 ) -> int:
     """Send the webhook's events, batch after batch (one transaction each), until it is
     caught up, waits for a retry, is taken by another worker, or ``deadline`` (monotonic)
-    passes; returns how many batches ran."""
+    passes; returns how many runs sent something."""
     ctx = Context(tenant_id=tenant_id, request_id=f"webhook:{webhook_id}")
     batches = 0
     while time.monotonic() < deadline:
         result = await db.run(ctx, lambda tx: attempt(tx, settings, http, webhook_id))
+        if result not in ("more", "retry"):
+            break
         batches += 1
-        if result != "more":
+        if result == "retry":
             break
     return batches
 

@@ -66,17 +66,22 @@ async def test_delivered_promptly_in_order(
 ) -> None:
     worker = await start_worker(**FAST)
     tenant = await signup(hook_client)
+    other = await signup(hook_client)
     await register(hook_client, tenant, hook_server.url)
+    await register(hook_client, other, hook_server.url.replace("/hook", "/other"))
     committed = time.monotonic()
     last = 0
     for n in range(5):
         last = await make_resource(hook_client, tenant, f"R{n}")
+    other_seq = await make_resource(hook_client, other, "Elsewhere")
 
     async def all_arrived() -> bool:
-        return len(hook_server.received) >= 5
+        return len(hook_server.received) >= 6
 
     assert await eventually(all_arrived, within=10), worker.log()
-    assert seqs(hook_server) == list(range(last - 4, last + 1))
+    mine = [int(json.loads(body)["seq"]) for body in hook_server.bodies("/hook")]
+    assert mine == list(range(last - 4, last + 1))
+    assert [int(json.loads(body)["seq"]) for body in hook_server.bodies("/other")] == [other_seq]
     assert hook_server.received[0].at - committed < 3
 
 
