@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 from server.config import Settings
@@ -19,6 +20,7 @@ from tests.factories import Tenant, client_with, signup
 from tests.receiver import Receiver, receiver
 from tests.workers.conftest import StartWorker
 from tests.workers.harness import PrivateRedis, eventually
+from workers import jobs
 
 FAST = {
     "BOOKING_WEBHOOK_ALLOW_PRIVATE": "1",
@@ -150,3 +152,24 @@ async def test_events_committed_while_redis_is_down_are_delivered(
 
     assert await eventually(arrived, within=30), worker.log()
     assert json.loads(hook_server.received[0].body)["data"]["name"] == "While Redis is down"
+
+
+async def test_the_sweep_delivers_when_no_dispatcher_runs(
+    hook_client: httpx.AsyncClient, hook_server: Receiver, worker_settings: Settings
+) -> None:
+    settings = msgspec.structs.replace(worker_settings, webhook_allow_private=True)
+    tenant = await signup(hook_client)
+    await register(hook_client, tenant, hook_server.url)
+    seq = await make_resource(hook_client, tenant, "Swept")
+    db = await Database.connect(settings, min_size=1)
+    try:
+        result = await jobs.sweep({"db": db, "settings": settings})
+        cursor = await db.read(
+            Context(tenant_id=uuid.UUID(tenant.id)),
+            lambda tx: tx.fetchval("SELECT seq FROM mail_cursors"),
+        )
+    finally:
+        await db.close()
+    assert result["webhook_events"] == 1
+    assert seqs(hook_server) == [seq]
+    assert cursor == seq  # and the events were looked at for mail
