@@ -178,6 +178,7 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
                 seconds=args.duration,
                 p99_ms=args.p99_ms,
                 log=log,
+                worker_pid=stack.worker_pids[0],
             )
         )
 

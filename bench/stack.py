@@ -17,7 +17,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -48,6 +48,7 @@ class Stack:
     urls: list[str]
     database_url: str | None
     pids: list[int]
+    worker_pids: list[int] = field(default_factory=list)
 
 
 def with_database(url: str, name: str) -> str:
@@ -105,15 +106,22 @@ def own_stack(
                 stack.callback(_stop, proc)
                 procs.append(proc)
                 urls.append(f"http://127.0.0.1:{port}")
+            worker_pids = []
             for index in range(workers):
                 out = stack.enter_context((data_dir / f"worker-{index}.log").open("wb"))
                 worker = subprocess.Popen(
                     [sys.executable, "-m", "workers"], env=env, stdout=out, stderr=subprocess.STDOUT
                 )
                 stack.callback(_stop, worker)
+                worker_pids.append(worker.pid)
             _wait_ready(urls, procs, data_dir)
             log(f"stack: {processes} serve processes {', '.join(urls)}; database {database_url}")
-            yield Stack(urls=urls, database_url=database_url, pids=[p.pid for p in procs])
+            yield Stack(
+                urls=urls,
+                database_url=database_url,
+                pids=[p.pid for p in procs],
+                worker_pids=worker_pids,
+            )
 
 
 def _wait_ready(urls: list[str], procs: list[subprocess.Popen[bytes]], data_dir: Path) -> None:

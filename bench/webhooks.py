@@ -26,7 +26,7 @@ from aiohttp import web
 
 from bench.clients import request, session
 from bench.fixtures import add_resources, make_tenant, run_tag
-from bench.stack import free_port
+from bench.stack import cpu_seconds, free_port
 from bench.stats import percentile
 
 RESOURCES = 20
@@ -102,9 +102,16 @@ async def _load(
 
 
 async def measure(
-    url: str, *, rate: float, seconds: float, p99_ms: float, log: Callable[[str], None]
+    url: str,
+    *,
+    rate: float,
+    seconds: float,
+    p99_ms: float,
+    log: Callable[[str], None],
+    worker_pid: int | None = None,
 ) -> int:
     say = log
+    cpu_before = 0.0
     arrivals = Arrivals()
     runner, hook_url = await _receiver(arrivals)
     try:
@@ -122,6 +129,7 @@ async def measure(
                 say(f"webhook registration failed: HTTP {reply.status} {reply.body!r}")
                 return 1
             arrivals.secret = reply.body["secret"]
+            cpu_before = cpu_seconds(worker_pid) if worker_pid else 0.0
             created, failed = await _load(http, url, tenant.token, resources, rate, seconds)
         deadline = time.monotonic() + DRAIN_TIMEOUT
         while len(arrivals.seqs) < created and time.monotonic() < deadline:
@@ -131,6 +139,7 @@ async def measure(
         await asyncio.sleep(0.5)  # duplicates, if any, would show now
     finally:
         await runner.cleanup()
+    cpu = cpu_seconds(worker_pid) - cpu_before if worker_pid else 0.0
     in_order = arrivals.seqs == sorted(arrivals.seqs)
     unique = len(set(arrivals.seqs))
     ms = [value * 1000 for value in arrivals.latencies]
@@ -145,6 +154,11 @@ async def measure(
         f"commit→delivery ms: p50 {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}"
         f"  max {max(ms, default=0):.1f}  (target p99 <= {p99_ms:g})"
     )
+    if worker_pid and arrivals.seqs:
+        say(
+            f"worker CPU: {cpu:.2f} s in all, {cpu / len(arrivals.seqs) * 1000:.2f} ms per"
+            " delivered event (delivery, mail dispatch and polling included)"
+        )
     ok = (
         unique == created
         and not failed

@@ -50,7 +50,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     webhook_retry_max_seconds: Annotated[float, msgspec.Meta(gt=0, le=86_400)] = 3600.0
     webhook_give_up_seconds: Annotated[float, msgspec.Meta(gt=0)] = 86_400.0
     webhook_concurrency: Annotated[int, msgspec.Meta(ge=1, le=200)] = 8
-    dispatch_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.2
+    dispatch_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.1
     cors_origins: str = "*"
     socket_max_message_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 65_536
     socket_compression: bool = False

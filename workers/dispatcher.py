@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 import aiohttp
@@ -42,38 +43,43 @@ class Dispatcher:
         self.slots = asyncio.Semaphore(
             max(1, min(settings.webhook_concurrency, settings.pool_max // 2))
         )
-        self._task: asyncio.Task[None] | None = None
+        self._loops: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
-        if self._task is None:
+        if not self._loops:
             self.http = sender.client()
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="dispatcher")
+            loop = asyncio.get_running_loop()
+            # Two loops, so turning events into mail never delays a webhook's next run.
+            self._loops = [
+                loop.create_task(self._every_poll(self.webhook_pass), name="dispatch-webhooks"),
+                loop.create_task(self._every_poll(self.mail_pass), name="dispatch-mail"),
+            ]
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._task, *self.running.values()) if t is not None]
+        tasks = [*self._loops, *self.running.values()]
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self._task = None
+        self._loops = []
         self.running.clear()
         if self.http is not None:
             await self.http.close()
             self.http = None
 
-    async def _run(self) -> None:
+    async def _every_poll(self, work: Callable[[], Awaitable[object]]) -> None:
         while True:
             try:
-                await self.pass_once()
+                await work()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("dispatcher pass failed; retrying", exc_info=True)
             await asyncio.sleep(self.settings.dispatch_poll_seconds)
 
-    async def pass_once(self) -> None:
-        """Start a task for every webhook with work, then turn new events into mail."""
+    async def webhook_pass(self) -> None:
+        """Start a task for every webhook with work that has none running."""
         for tenant_id, webhook_id in await delivery.backlog(self.db, limit=BACKLOG_LIMIT):
             if webhook_id not in self.running:
                 task = asyncio.get_running_loop().create_task(
@@ -81,7 +87,9 @@ class Dispatcher:
                 )
                 self.running[webhook_id] = task
                 task.add_done_callback(self._finished)
-        await mail_pass(self.db)
+
+    async def mail_pass(self) -> int:
+        return await mail_pass(self.db)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         for key, running in list(self.running.items()):
