@@ -24,13 +24,11 @@ api = Api()
     response=WebhookCreated,
     status=201,
     errors=(400, 401, 403, 413, 422),
-    # The url is resolved and checked before the transaction opens.
-    transactional=False,
 )
-async def create_webhook(call: Call) -> WebhookCreated:
+async def create_webhook(call: Call, tx: Tx) -> WebhookCreated:
     body: WebhookCreate = call.body
     await service.check_target(call.rt.settings, body)
-    return await call.rt.db.run(call.auth, lambda tx: service.create_webhook(tx, body))
+    return await service.create_webhook(tx, body)
 
 
 @api.route(

@@ -112,3 +112,14 @@ async def test_bad_events_name_each_field(local_client: httpx.AsyncClient) -> No
         headers=tenant.headers,
     )
     assert empty.status_code == 422
+
+
+async def test_idempotency_key_replays_the_creation(local_client: httpx.AsyncClient) -> None:
+    tenant = await signup(local_client)
+    headers = {**tenant.headers, "Idempotency-Key": "hook-1"}
+    body = {"url": "http://127.0.0.1:9/hook", "events": ["*"]}
+    first = await local_client.post("/v1/webhooks", json=body, headers=headers)
+    again = await local_client.post("/v1/webhooks", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert len((await local_client.get("/v1/webhooks", headers=tenant.headers)).json()) == 1
