@@ -12,7 +12,6 @@ from typing import Any
 from uuid import UUID
 
 from server.db import Context, Database, Tx
-from server.events import queries as events
 from server.notifications import queries, rules, service
 
 BATCH = 200
@@ -35,21 +34,30 @@ async def _mail_for(
 
 
 async def dispatch_tenant(db: Database, tenant_id: UUID, *, batch: int = BATCH) -> int:
-    """Turn the tenant's next events into queued mail; returns how many events were read
-    (0 when caught up or another worker holds the cursor)."""
+    """Turn the tenant's next events into queued mail (the database leaves out those that
+    cannot send any); returns how far the cursor moved (0 when caught up or another
+    worker holds it)."""
     ctx = Context(tenant_id=tenant_id, request_id="mail-dispatch")
 
     async def work(tx: Tx) -> int:
         cursor = await queries.lock_mail_cursor(tx)
         if cursor is None:
             return 0
-        rows = await events.events_since(tx, since=cursor, limit=batch)
+        rows = await queries.mail_events(
+            tx,
+            after=cursor,
+            limit=batch,
+            types=sorted(rules.FROM_EVENTS),
+            created_status=rules.CREATED_STATUS,
+        )
+        last = rows[0]["last"]
+        if last is None:
+            return 0
         for row in rows:
-            if row["type"].startswith("booking."):
+            if row["seq"] is not None:
                 await _mail_for(tx, row["type"], row["at"], row["actor_id"], row["data"])
-        if rows:
-            await queries.advance_mail_cursor(tx, rows[-1]["seq"])
-        return len(rows)
+        await queries.advance_mail_cursor(tx, last)
+        return int(last) - cursor
 
     return await db.run(ctx, work)
 

@@ -127,3 +127,9 @@ async def put_preferences(tx: Tx, user_id: UUID, email: dict[str, bool]) -> dict
     value = await tx.fetchval(QUERIES["put_notification_preferences"], tx.tenant_id, user_id, email)
     assert isinstance(value, dict)
     return dict(value)
+
+
+async def mail_events(
+    tx: Tx, *, after: int, limit: int, types: list[str], created_status: str
+) -> list[asyncpg.Record]:
+    return await tx.fetch(QUERIES["mail_events"], tx.tenant_id, after, limit, types, created_status)

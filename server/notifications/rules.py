@@ -14,6 +14,8 @@ from typing import Any, Literal
 from uuid import UUID
 
 MANAGER_ROLES = ["manager", "admin"]
+# A created booking mails only in this status (the others need nobody's action).
+CREATED_STATUS = "pending"
 MOVE_FIELDS = frozenset({"start", "end", "resource_id"})
 
 
@@ -47,7 +49,7 @@ def wants_mail(
 ) -> bool:
     """Whether the committed event ``kind`` (one of FROM_EVENTS) should send mail."""
     if kind == "booking.created":
-        return bool(booking.get("status") == "pending")
+        return bool(booking.get("status") == CREATED_STATUS)
     if actor_id is not None and str(actor_id) == str(booking.get("requester_id")):
         return False  # the requester did it themselves
     if kind == "booking.updated":

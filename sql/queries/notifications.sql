@@ -85,3 +85,18 @@ SELECT email FROM notification_preferences WHERE tenant_id = $1 AND user_id = $2
 INSERT INTO notification_preferences (tenant_id, user_id, email) VALUES ($1, $2, $3)
 ON CONFLICT (tenant_id, user_id) DO UPDATE SET email = excluded.email, updated_at = now()
 RETURNING email;
+
+-- mail_events --
+-- The newest seq among the next events past the mail cursor, and those of them that may send mail: of the given types, a created booking only with the given status.
+WITH next AS (
+    SELECT seq, type, at, actor_id, data FROM events
+    WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
+)
+SELECT (SELECT max(seq) FROM next) AS last, m.seq, m.type, m.at, m.actor_id, m.data
+FROM (SELECT 1) one
+LEFT JOIN LATERAL (
+    SELECT * FROM next
+    WHERE type = any($4::text[]) AND (type <> 'booking.created' OR data ->> 'status' = $5)
+    ORDER BY seq
+) m ON true
+ORDER BY m.seq;
