@@ -17,9 +17,10 @@ from uuid import UUID
 from server import errors
 from server.calendar import queries
 from server.calendar.ics import Event, render_calendar
-from server.calendar.schemas import CalendarQuery, FeedCreate, FeedCreated, FeedOut
+from server.calendar.schemas import CalendarQuery, FeedCreate, FeedCreated, FeedOut, FeedPage
 from server.calendar.service import DEFAULT_PAST, MAX_EVENTS, resource_calendar
 from server.db import Tx
+from server.pagination import PageQuery, decode_key, page
 
 FEED_PATH = "/v1/calendar-feeds/{tenant_id}/{id}.ics"
 
@@ -52,12 +53,16 @@ async def create_feed(tx: Tx, body: FeedCreate, *, base_url: str) -> FeedCreated
     )
 
 
-async def list_feeds(tx: Tx) -> list[FeedOut]:
+async def list_feeds(tx: Tx, query: PageQuery) -> FeedPage:
+    """A page of the caller's feeds that still work, oldest first (without urls)."""
     assert tx.ctx.user_id is not None
-    return [
-        FeedOut(id=r["id"], resource_id=r["resource_id"], created_at=r["created_at"])
-        for r in await queries.list_feeds(tx, tx.ctx.user_id)
+    after = decode_key(query.cursor, tuple[datetime, UUID])
+    rows = await queries.list_feeds(tx, tx.ctx.user_id, after=after, limit=query.limit + 1)
+    kept, next_cursor = page(rows, query.limit, key=lambda r: [r["created_at"], r["id"]])
+    items = [
+        FeedOut(id=r["id"], resource_id=r["resource_id"], created_at=r["created_at"]) for r in kept
     ]
+    return FeedPage(items=items, next_cursor=next_cursor)
 
 
 async def delete_feed(tx: Tx, feed_id: UUID) -> None:

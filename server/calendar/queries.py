@@ -29,8 +29,13 @@ async def insert_feed(
     return row
 
 
-async def list_feeds(tx: Tx, user_id: UUID) -> list[asyncpg.Record]:
-    return await tx.fetch(QUERIES["list_calendar_feeds"], tx.tenant_id, user_id)
+async def list_feeds(
+    tx: Tx, user_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int
+) -> list[asyncpg.Record]:
+    created_at, feed_id = after or (None, None)
+    return await tx.fetch(
+        QUERIES["list_calendar_feeds"], tx.tenant_id, user_id, created_at, feed_id, limit
+    )
 
 
 async def delete_feed(tx: Tx, feed_id: UUID, user_id: UUID) -> bool:

@@ -3,9 +3,10 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from server.calendar import feeds, service
-from server.calendar.schemas import CalendarQuery, FeedCreate, FeedCreated, FeedOut, FeedQuery
+from server.calendar.schemas import CalendarQuery, FeedCreate, FeedCreated, FeedPage, FeedQuery
 from server.db import Context, Tx
 from server.http.api import Api, Call, request_id
+from server.pagination import PageQuery
 
 api = Api()
 MEDIA = "text/calendar; charset=utf-8"
@@ -58,11 +59,13 @@ async def create_feed(call: Call, tx: Tx) -> FeedCreated:
     role="viewer",
     summary="Your calendar feeds (their urls are shown only when created)",
     tag="calendar",
-    response=list[FeedOut],
-    errors=(401,),
+    query=PageQuery,
+    response=FeedPage,
+    errors=(401, 422),
 )
-async def list_feeds(call: Call) -> list[FeedOut]:
-    return await call.rt.db.read(call.auth, feeds.list_feeds)
+async def list_feeds(call: Call) -> FeedPage:
+    query: PageQuery = call.query
+    return await call.rt.db.read(call.auth, lambda tx: feeds.list_feeds(tx, query))
 
 
 @api.route(

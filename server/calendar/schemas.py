@@ -43,5 +43,10 @@ class FeedOut(Out):
     created_at: datetime
 
 
+class FeedPage(Out):
+    items: list[FeedOut]
+    next_cursor: str | None
+
+
 class FeedQuery(Schema):
     token: Annotated[str, Meta(min_length=1, max_length=200, description="The feed's secret")]

@@ -20,8 +20,11 @@ async def insert_webhook(
     return row
 
 
-async def list_webhooks(tx: Tx) -> list[asyncpg.Record]:
-    return await tx.fetch(QUERIES["list_webhooks"], tx.tenant_id)
+async def list_webhooks(
+    tx: Tx, *, after: tuple[datetime, UUID] | None, limit: int
+) -> list[asyncpg.Record]:
+    created_at, webhook_id = after or (None, None)
+    return await tx.fetch(QUERIES["list_webhooks"], tx.tenant_id, created_at, webhook_id, limit)
 
 
 async def delete_webhook(tx: Tx, webhook_id: UUID) -> bool:

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from server.db import Tx
 from server.http.api import Api, Call
+from server.pagination import PageQuery
 from server.webhooks import service
 from server.webhooks.schemas import (
     DeliveryOut,
     DeliveryQuery,
     WebhookCreate,
     WebhookCreated,
-    WebhookOut,
+    WebhookPage,
 )
 
 api = Api()
@@ -37,11 +38,13 @@ async def create_webhook(call: Call, tx: Tx) -> WebhookCreated:
     role="admin",
     summary="List the tenant's webhooks (without their secrets)",
     tag="webhooks",
-    response=list[WebhookOut],
-    errors=(401, 403),
+    query=PageQuery,
+    response=WebhookPage,
+    errors=(401, 403, 422),
 )
-async def list_webhooks(call: Call) -> list[WebhookOut]:
-    return await call.rt.db.read(call.auth, service.list_webhooks)
+async def list_webhooks(call: Call) -> WebhookPage:
+    query: PageQuery = call.query
+    return await call.rt.db.read(call.auth, lambda tx: service.list_webhooks(tx, query))
 
 
 @api.route(

@@ -40,6 +40,11 @@ class WebhookOut(Out):
     created_at: datetime
 
 
+class WebhookPage(Out):
+    items: list[WebhookOut]
+    next_cursor: str | None
+
+
 class WebhookCreated(Out):
     """The new webhook with its signing secret, shown only in this answer."""
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import datetime
 from uuid import UUID
 
 from server import errors
 from server.config import Settings
 from server.db import Tx
 from server.events.schemas import EVENT_TYPES
+from server.pagination import PageQuery, decode_key, page
 from server.webhooks import queries, targets
 from server.webhooks.schemas import (
     ALL_EVENTS,
@@ -17,6 +19,7 @@ from server.webhooks.schemas import (
     WebhookCreate,
     WebhookCreated,
     WebhookOut,
+    WebhookPage,
 )
 
 SECRET_PREFIX = "whsec_"
@@ -63,11 +66,16 @@ async def create_webhook(tx: Tx, body: WebhookCreate) -> WebhookCreated:
     )
 
 
-async def list_webhooks(tx: Tx) -> list[WebhookOut]:
-    return [
+async def list_webhooks(tx: Tx, query: PageQuery) -> WebhookPage:
+    """A page of the tenant's webhooks, oldest first (without their secrets)."""
+    after = decode_key(query.cursor, tuple[datetime, UUID])
+    rows = await queries.list_webhooks(tx, after=after, limit=query.limit + 1)
+    kept, next_cursor = page(rows, query.limit, key=lambda r: [r["created_at"], r["id"]])
+    items = [
         WebhookOut(id=r["id"], url=r["url"], events=list(r["events"]), created_at=r["created_at"])
-        for r in await queries.list_webhooks(tx)
+        for r in kept
     ]
+    return WebhookPage(items=items, next_cursor=next_cursor)
 
 
 async def delete_webhook(tx: Tx, webhook_id: UUID) -> None:

@@ -22,10 +22,12 @@ VALUES ($1, $2, $3, $4, $5)
 RETURNING id, resource_id, created_at;
 
 -- list_calendar_feeds --
--- A user's feeds that still work, oldest first.
+-- A page of a user's feeds that still work ordered by (created_at, id), after an optional keyset cursor.
 SELECT id, resource_id, created_at FROM calendar_feeds
 WHERE tenant_id = $1 AND user_id = $2 AND deleted_at IS NULL
-ORDER BY created_at, id;
+  AND ($3::timestamptz IS NULL OR (created_at, id) > ($3, $4::uuid))
+ORDER BY created_at, id
+LIMIT $5;
 
 -- delete_calendar_feed --
 -- Revoke one of the user's feeds.

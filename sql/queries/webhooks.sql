@@ -5,10 +5,12 @@ SELECT $1, $2, $3, $4, $5, $6, coalesce((SELECT event_seq FROM tenant_counters W
 RETURNING id, url, events, secret, created_at;
 
 -- list_webhooks --
--- The tenant's active webhooks, oldest first.
+-- A page of the tenant's active webhooks ordered by (created_at, id), after an optional keyset cursor.
 SELECT id, url, events, created_at FROM webhooks
 WHERE tenant_id = $1 AND deleted_at IS NULL
-ORDER BY created_at, id;
+  AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3::uuid))
+ORDER BY created_at, id
+LIMIT $4;
 
 -- delete_webhook --
 -- Stop a webhook; its delivery log stays readable until pruned.

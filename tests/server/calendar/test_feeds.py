@@ -62,11 +62,19 @@ async def test_resource_feed_and_listing(client: httpx.AsyncClient) -> None:
     assert sorted(uids(await fetch(client, created["url"]))) == sorted([mine["id"], theirs["id"]])
     listed = await client.get("/v1/calendar-feeds", headers=w.viewer)
     assert listed.status_code == 200
-    assert [(f["id"], f["resource_id"]) for f in listed.json()] == [
+    assert [(f["id"], f["resource_id"]) for f in listed.json()["items"]] == [
         (created["id"], w.resource["id"])
     ]
-    assert "url" not in listed.json()[0]
-    assert (await client.get("/v1/calendar-feeds", headers=w.member)).json() == []
+    assert "url" not in listed.json()["items"][0]
+    assert listed.json()["next_cursor"] is None
+    assert (await client.get("/v1/calendar-feeds", headers=w.member)).json()["items"] == []
+    second = await feed(client, w.viewer)
+    first_page = (await client.get("/v1/calendar-feeds?limit=1", headers=w.viewer)).json()
+    assert [f["id"] for f in first_page["items"]] == [created["id"]]
+    after = await client.get(
+        f"/v1/calendar-feeds?limit=1&cursor={first_page['next_cursor']}", headers=w.viewer
+    )
+    assert [f["id"] for f in after.json()["items"]] == [second["id"]]
     unknown = await client.post(
         "/v1/calendar-feeds", json={"resource_id": str(uuid.uuid4())}, headers=w.viewer
     )
@@ -107,7 +115,7 @@ async def test_deleted_feed_and_deactivated_user_answer_404(client: httpx.AsyncC
     deleted = await client.delete(f"/v1/calendar-feeds/{created['id']}", headers=w.member)
     assert deleted.status_code == 204
     assert (await fetch(client, created["url"])).status_code == 404
-    assert (await client.get("/v1/calendar-feeds", headers=w.member)).json() == []
+    assert (await client.get("/v1/calendar-feeds", headers=w.member)).json()["items"] == []
 
     user, token = await add_user(client, w.tenant, "member")
     kept = await feed(client, auth(token))

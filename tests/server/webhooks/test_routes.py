@@ -63,8 +63,9 @@ async def test_register_list_delete(local_client: httpx.AsyncClient) -> None:
 
     listed = await client.get("/v1/webhooks", headers=tenant.headers)
     assert listed.status_code == 200
-    assert [h["id"] for h in listed.json()] == [hook["id"]]
-    assert "secret" not in listed.json()[0]
+    assert [h["id"] for h in listed.json()["items"]] == [hook["id"]]
+    assert listed.json()["next_cursor"] is None
+    assert "secret" not in listed.json()["items"][0]
 
     deliveries = await client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers)
     assert (deliveries.status_code, deliveries.json()) == (200, [])
@@ -75,7 +76,8 @@ async def test_register_list_delete(local_client: httpx.AsyncClient) -> None:
     ).status_code == 404
     gone = await client.delete(f"/v1/webhooks/{hook['id']}", headers=tenant.headers)
     assert gone.status_code == 204
-    assert (await client.get("/v1/webhooks", headers=tenant.headers)).json() == []
+    empty = await client.get("/v1/webhooks", headers=tenant.headers)
+    assert empty.json() == {"items": [], "next_cursor": None}
     again = await client.delete(f"/v1/webhooks/{hook['id']}", headers=tenant.headers)
     assert again.status_code == 404
     missing = await client.get(f"/v1/webhooks/{uuid.uuid4()}/deliveries", headers=tenant.headers)
@@ -122,4 +124,23 @@ async def test_idempotency_key_replays_the_creation(local_client: httpx.AsyncCli
     again = await local_client.post("/v1/webhooks", json=body, headers=headers)
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json()
-    assert len((await local_client.get("/v1/webhooks", headers=tenant.headers)).json()) == 1
+    listed = await local_client.get("/v1/webhooks", headers=tenant.headers)
+    assert len(listed.json()["items"]) == 1
+
+
+async def test_the_list_is_keyset_paginated(local_client: httpx.AsyncClient) -> None:
+    tenant = await signup(local_client)
+    made = []
+    for n in range(3):
+        body = {"url": f"http://127.0.0.1:9/hook{n}", "events": ["*"]}
+        response = await local_client.post("/v1/webhooks", json=body, headers=tenant.headers)
+        made.append(response.json()["id"])
+    first = (await local_client.get("/v1/webhooks?limit=2", headers=tenant.headers)).json()
+    assert [h["id"] for h in first["items"]] == made[:2] and first["next_cursor"]
+    rest = await local_client.get(
+        f"/v1/webhooks?limit=2&cursor={first['next_cursor']}", headers=tenant.headers
+    )
+    assert [h["id"] for h in rest.json()["items"]] == made[2:]
+    assert rest.json()["next_cursor"] is None
+    bad = await local_client.get("/v1/webhooks?cursor=nope", headers=tenant.headers)
+    assert bad.status_code == 422
