@@ -5,7 +5,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-JS_CLIENT := tests/realtime/js
+# Browser packages the server serves (server/dashboard/package.json: socket.io-client for the dashboard
+# at /app/, swagger-ui-dist for /docs), and the Node client the realtime tests run.
+JS_PACKAGES := server/dashboard tests/realtime/js
 
 .PHONY: dev test lint install js bench-smoke clean
 
@@ -18,12 +20,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# `npm ci` installs exactly package-lock.json; re-run only when the lock file changes.
 js:
-	@if [ -f $(JS_CLIENT)/package.json ] && command -v npm >/dev/null; then \
-		cd $(JS_CLIENT) && (npm ci --silent --no-audit --no-fund || npm install --silent --no-audit --no-fund); \
-	fi
+	@command -v npm >/dev/null || { echo "npm not found: the dashboard (/app/) and /docs need it (apt-get install npm)"; exit 0; }; \
+	for dir in $(JS_PACKAGES); do \
+		if [ ! -f $$dir/node_modules/.package-lock.json ] || [ $$dir/package-lock.json -nt $$dir/node_modules/.package-lock.json ]; then \
+			(cd $$dir && npm ci --silent --no-audit --no-fund) || exit 1; \
+		fi; \
+	done
 
-dev: install
+dev: install js
 	$(PY) -m server dev
 
 test: install js

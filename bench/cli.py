@@ -11,16 +11,18 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from bench import yardstick
 from bench.listeners import CLIENTS, raise_fd_limit
-from bench.report import Result, table, write_json
+from bench.report import Result, Yardstick, table, write_json
 from bench.runner import Plan, run
 from bench.scenarios import SCENARIOS
-from bench.stack import Stack, own_stack
+from bench.stack import Stack, free_port, own_stack
 from bench.webhooks import measure as measure_webhooks
 
 # Per scenario, what an unset option means.
 DEFAULTS: dict[str, dict[str, float]] = {
-    "spread": {"clients": 64, "tenants": 8, "resources": 50, "listeners": 0},
+    "spread": {"clients": 64, "tenants": 64, "resources": 50, "listeners": 0},
+    "hot-tenant": {"clients": 64, "tenants": 1, "resources": 50, "listeners": 0},
     "hot": {"clients": 200, "tenants": 1, "resources": 1, "listeners": 0},
     "mixed": {"clients": 64, "tenants": 8, "resources": 50, "listeners": 0},
     "fanout": {"clients": 4, "tenants": 1, "resources": 50, "listeners": 2000},
@@ -40,8 +42,47 @@ def servers(args: argparse.Namespace) -> Iterator[Stack]:
         urls = [u.rstrip("/") for value in args.url for u in value.split(",") if u]
         yield Stack(urls=urls, database_url=args.database_url, pids=args.pid or [])
         return
-    with own_stack(args.processes, log=log) as stack:
+    with own_stack(
+        args.processes,
+        log=log,
+        durable=not args.no_fsync,
+        postgres_url=args.postgres,
+        redis_url=args.redis,
+    ) as stack:
         yield stack
+
+
+def measure_yardstick(args: argparse.Namespace, stack: Stack, seconds: int) -> Yardstick | None:
+    """The yardstick on the stack's PostgreSQL, right before the product is measured."""
+    if not args.yardstick:
+        return None
+    if stack.database_url is None:
+        raise SystemExit("error: --yardstick needs the database (--database-url with --url)")
+    script = Path(args.yardstick_script) if args.yardstick_script else None
+    log(f"yardstick: {seconds} s per part, 64 clients, on the same PostgreSQL")
+    found = yardstick.run(
+        stack.database_url, clients=64, seconds=seconds, port=free_port(), script=script
+    )
+    log(
+        f"yardstick: bare statement {found.bare_tps:.0f} tps, with pg_notify"
+        f" {found.notify_tps:.0f} tps, bare app {found.app_rps:.0f} req/s"
+        f" p99 {found.app_p99_ms:.1f} ms"
+    )
+    return found
+
+
+def compare(result: Result, found: Yardstick | None, stack: Stack) -> None:
+    """Fill in the yardstick and the ratios of the result to it."""
+    result.durability = stack.durability
+    if found is None:
+        return
+    result.yardstick = found
+    creates = [op for op in result.operations if op.name == "create"]
+    if creates and found.app_rps:
+        created = creates[0].statuses.get("201", 0) / result.seconds if result.seconds else 0.0
+        result.ratio_to_bare_app = round(created / found.app_rps, 3)
+    if result.pgbench is not None and found.bare_tps:
+        result.ratio_to_bare_statement = round(result.pgbench.tps / found.bare_tps, 3)
 
 
 def plan_from(args: argparse.Namespace) -> Plan:
@@ -68,6 +109,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         with_pgbench=args.with_pgbench,
         pgbench_runs=args.pgbench_runs,
         seed=args.seed,
+        driver=args.driver,
     )
 
 
@@ -88,11 +130,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = plan_from(args)
     results: list[Result] = []
     with servers(args) as stack:
+        found = measure_yardstick(args, stack, max(5, round(plan.duration)))
         for index in range(args.repeat):
             run_plan = replace(plan, seed=plan.seed + index)
             result = asyncio.run(
                 run(run_plan, stack.urls, database_url=stack.database_url, pids=stack.pids, log=log)
             )
+            compare(result, found, stack)
             log(table(result))
             results.append(result)
     if len(results) > 1:
@@ -127,7 +171,7 @@ def smoke_problems(result: Result) -> list[str]:
 def cmd_smoke(args: argparse.Namespace) -> int:
     failures: list[str] = []
     results: list[Result] = []
-    with own_stack(2, log=log) as stack:
+    with own_stack(2, log=log, durable=False) as stack:
         for plan in SMOKE:
             log(f"--- smoke: {plan.scenario} over {plan.transport}")
             result = asyncio.run(
@@ -159,9 +203,11 @@ def cmd_pgbench(args: argparse.Namespace) -> int:
     with servers(args) as stack:
         if stack.database_url is None:
             raise SystemExit("error: pgbench needs --database-url with --url")
+        found = measure_yardstick(args, stack, args.duration)
         result = asyncio.run(
             run(plan, stack.urls, database_url=stack.database_url, pids=stack.pids, log=log)
         )
+        compare(result, found, stack)
     log(table(result))
     if args.json:
         write_json(Path(args.json), [result])
@@ -189,6 +235,20 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pid", type=int, action="append", help="serve pids (RSS), with --url")
     parser.add_argument("--processes", type=int, default=2, help="own stack: serve processes")
     parser.add_argument("--json", help="write the results as JSON to this path")
+    parser.add_argument(
+        "--no-fsync",
+        action="store_true",
+        help="own stack: private PostgreSQL with fsync and synchronous_commit off (quick runs;"
+        " the report says so)",
+    )
+    parser.add_argument("--postgres", help="own stack on this PostgreSQL (superuser URL)")
+    parser.add_argument("--redis", help="own stack on this Redis")
+    parser.add_argument(
+        "--yardstick",
+        action="store_true",
+        help="run shared/yardstick/run.sh on the same PostgreSQL first; report the ratios",
+    )
+    parser.add_argument("--yardstick-script", help="path of the yardstick's run.sh")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,6 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--pgbench-runs", type=int, default=1)
     run_cmd.add_argument("--repeat", type=int, default=1, help="runs; the median is printed")
     run_cmd.add_argument("--seed", type=int, default=1)
+    run_cmd.add_argument(
+        "--driver",
+        choices=["python", "wrk"],
+        default="python",
+        help="spread/hot-tenant: the Python clients, or wrk as the yardstick's bare app has",
+    )
     _common(run_cmd)
     run_cmd.set_defaults(func=cmd_run)
     smoke = sub.add_parser("smoke", help="every scenario for a few seconds; fails on problems")
@@ -223,8 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     pg = sub.add_parser("pgbench", help="only the database ceiling of the booking SQL")
     pg.add_argument("--clients", type=int, default=64)
     pg.add_argument("--duration", type=int, default=10)
-    pg.add_argument("--tenants", type=int, default=8)
-    pg.add_argument("--runs", type=int, default=3)
+    pg.add_argument("--tenants", type=int, default=64)
+    pg.add_argument("--runs", type=int, default=1)
     _common(pg)
     pg.set_defaults(func=cmd_pgbench)
     hooks = sub.add_parser("webhooks", help="commit → delivery latency of webhooks")

@@ -1,8 +1,10 @@
-"""The database-only ceiling: ``pgbench_booking.sql`` (the booking create transaction's
-SQL) on the same database, one fresh resource per pgbench client, ``-M prepared``."""
+"""The database-only figure of the product's create: ``pgbench_booking.sql`` (the one
+statement a create sends) on the same database, one fresh resource per pgbench client,
+``-M prepared``, 64 clients by default."""
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import re
 import shutil
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import asyncpg
 import msgspec
 
 from bench.fixtures import Tenant, add_resources
@@ -20,6 +23,7 @@ from bench.report import Pgbench
 
 SCRIPT = Path(__file__).with_name("pgbench_booking.sql")
 _TPS = re.compile(r"^tps = ([0-9.]+)", re.MULTILINE)
+_PROCESSED = re.compile(r"^number of transactions actually processed: ([0-9]+)", re.MULTILINE)
 _LATENCY = re.compile(r"^latency average = ([0-9.]+) ms", re.MULTILINE)
 # Hours between the slots of successive pgbench runs on the same resources.
 RUN_SPACING_HOURS = 100_000
@@ -78,7 +82,7 @@ async def prepare(
 
 
 def sample_payloads() -> tuple[str, str]:
-    """A booking as the API renders it, and its creation diff: the JSON insert_booking stores."""
+    """A booking as the API renders it, and its creation diff: the JSON create_booking stores."""
     booking = {
         "id": "0b5f3c56-7a55-4d41-9a1e-3f1f7d0e6a11",
         "number": 1234,
@@ -99,11 +103,43 @@ def sample_payloads() -> tuple[str, str]:
     return msgspec.json.encode(booking).decode(), msgspec.json.encode(diff).decode()
 
 
+async def booked(database_url: str, slots: Slots) -> int:
+    """Bookings numbered so far in the slots' tenants (every create takes a number)."""
+    conn = await asyncpg.connect(database_url, timeout=10)
+    try:
+        value = await conn.fetchval(
+            "SELECT coalesce(sum(booking_number), 0) FROM tenant_counters"
+            " WHERE tenant_id = any($1::uuid[])",
+            sorted(set(slots.tenants)),
+        )
+        return int(value)
+    finally:
+        await conn.close()
+
+
+async def stamps(database_url: str, slots: Slots) -> list[str]:
+    """The context stamp of each slot, as a serve process keeps it after its first create."""
+    conn = await asyncpg.connect(database_url, timeout=10)
+    try:
+        found = []
+        for tenant, resource in zip(slots.tenants, slots.resources, strict=True):
+            stamp = await conn.fetchval(
+                "SELECT stamp FROM app_booking_context($1::uuid, $2::uuid, NULL)",
+                tenant,
+                resource,
+            )
+            found.append(str(stamp))
+        return found
+    finally:
+        await conn.close()
+
+
 def run(database_url: str, slots: Slots, *, clients: int, seconds: int, index: int = 0) -> float:
     """One pgbench run; returns tps. ``index`` keeps runs on the same resources apart."""
     after, diff = sample_payloads()
     variables = {
         "tenants": ",".join(slots.tenants),
+        "stamps": ",".join(asyncio.run(stamps(database_url, slots))),
         "resources": ",".join(slots.resources),
         "users": ",".join(slots.users),
         "n": "0",
@@ -115,10 +151,16 @@ def run(database_url: str, slots: Slots, *, clients: int, seconds: int, index: i
     argv += ["-T", str(seconds), "-f", str(SCRIPT)]
     argv += [arg for key, value in variables.items() for arg in ("-D", f"{key}={value}")]
     argv.append(database_url)
+    before = asyncio.run(booked(database_url, slots))
     done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
     if done.returncode != 0:
         raise PgbenchError(f"pgbench failed:\n{(done.stdout + done.stderr)[-2000:]}")
     tps, _latency = parse_output(done.stdout)
+    # Every transaction must have created its booking (not answered "stale" or "conflict").
+    processed = _PROCESSED.search(done.stdout)
+    made = asyncio.run(booked(database_url, slots)) - before
+    if processed is None or made != int(processed.group(1)):
+        raise PgbenchError(f"pgbench: {made} bookings for {processed and processed.group(1)}")
     return tps
 
 

@@ -43,6 +43,18 @@ class Pgbench(msgspec.Struct, kw_only=True):
     runs: list[float] = msgspec.field(default_factory=list)
 
 
+class Yardstick(msgspec.Struct, kw_only=True):
+    """``shared/yardstick/run.sh`` in the same run: the bare statement under pgbench, with
+    pg_notify, and behind a bare app under wrk."""
+
+    bare_tps: float
+    notify_tps: float
+    app_rps: float
+    app_p99_ms: float
+    clients: int = 0
+    seconds: int = 0
+
+
 class Check(msgspec.Struct, kw_only=True):
     name: str
     ok: bool
@@ -62,6 +74,11 @@ class Result(msgspec.Struct, kw_only=True):
     events: Events | None = None
     pgbench: Pgbench | None = None
     ratio_to_pgbench: float | None = None
+    yardstick: Yardstick | None = None
+    # Creates/s over the bare app's req/s; the product's pgbench tps over the bare statement's.
+    ratio_to_bare_app: float | None = None
+    ratio_to_bare_statement: float | None = None
+    durability: str = ""
     extra: dict[str, float] = msgspec.field(default_factory=dict)
     checks: list[Check] = msgspec.field(default_factory=list)
 
@@ -136,6 +153,20 @@ def table(result: Result) -> str:
         )
     if result.ratio_to_pgbench is not None:
         lines.append(f"HTTP/pgbench ratio: {result.ratio_to_pgbench:.0%}")
+    if (ys := result.yardstick) is not None:
+        lines.append(
+            f"yardstick (same run, {ys.clients} clients, {ys.seconds} s): bare statement"
+            f" {ys.bare_tps:.0f} tps, with pg_notify {ys.notify_tps:.0f} tps, bare app"
+            f" {ys.app_rps:.0f} req/s p99 {ys.app_p99_ms:.1f} ms"
+        )
+    if result.ratio_to_bare_app is not None:
+        lines.append(f"creates/s over the bare app: {result.ratio_to_bare_app:.2f}")
+    if result.ratio_to_bare_statement is not None:
+        lines.append(
+            f"pgbench create over the bare statement: {result.ratio_to_bare_statement:.2f}"
+        )
+    if result.durability:
+        lines.append(f"database: {result.durability}")
     for key, value in result.extra.items():
         lines.append(f"{key}: {value:g}")
     for check in result.checks:

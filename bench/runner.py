@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from bench import pgbench
+from bench import pgbench, wrkdriver
 from bench.clients import HttpTransport, SocketTransport, Transport, gather_bounded, session
 from bench.fixtures import Tenant, event_head, make_tenants, run_tag
 from bench.listeners import Listeners
 from bench.report import Result, operations, progress_line
-from bench.scenarios import SCENARIOS, World
+from bench.scenarios import SCENARIOS, SPREAD_HOURS, World
 from bench.stack import cpu_seconds, rss_kb
 from bench.stats import Recorder
 from bench.verify import verify
@@ -43,6 +43,7 @@ class Plan:
     pgbench_runs: int = 1
     pgbench_seconds: int = 0  # 0: as long as the scenario
     seed: int = 1
+    driver: str = "python"  # or "wrk": spread/hot-tenant load made by wrk (bench.wrkdriver)
 
 
 async def run(
@@ -96,7 +97,24 @@ async def run(
             bookings_per_resource=plan.bookings_per_resource,
             extra=extra,
         )
-        elapsed = await _drive(world, SCENARIOS[plan.scenario], log)
+        wrk_op = None
+        if plan.driver == "wrk":
+            if plan.scenario not in ("spread", "hot-tenant"):
+                raise RuntimeError("--driver wrk makes only spread and hot-tenant load")
+            log(f"wrk: {plan.clients} connections over {len(urls)} processes, {plan.duration} s")
+            wrk_op, requests, elapsed = await asyncio.to_thread(
+                wrkdriver.drive,
+                urls,
+                tenants,
+                clients=plan.clients,
+                seconds=plan.duration,
+                seed=plan.seed,
+                hours=SPREAD_HOURS,
+            )
+            failed = sum(n for k, n in wrk_op.statuses.items() if k in ("5xx", "no answer"))
+        else:
+            elapsed = await _drive(world, SCENARIOS[plan.scenario], log)
+            requests, failed = recorder.requests, recorder.errors
         heads_after = await _heads(sessions[0], urls[0], tenants)
         events = None
         if listeners is not None:
@@ -124,7 +142,12 @@ async def run(
                 runs=plan.pgbench_runs,
                 log=log,
             )
-        ops = operations(recorder, elapsed)
+        if pids and requests:
+            # CPU of the serve processes per request (HTTP, relay and all): on a shared
+            # machine a steadier figure than requests per second.
+            used = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+            extra["server_cpu_us_per_request"] = round(used / requests * 1e6, 1)
+        ops = [wrk_op] if wrk_op is not None else operations(recorder, elapsed)
         creates = sum(op.statuses.get("201", 0) for op in ops if op.name == "create")
         result = Result(
             scenario=plan.scenario,
@@ -132,9 +155,9 @@ async def run(
             clients=plan.clients,
             processes=len(urls),
             seconds=round(elapsed, 2),
-            requests=recorder.requests,
-            rps=round(recorder.requests / elapsed, 1) if elapsed else 0.0,
-            errors=recorder.errors,
+            requests=requests,
+            rps=round(requests / elapsed, 1) if elapsed else 0.0,
+            errors=failed,
             operations=ops,
             events=events,
             pgbench=result_pg,

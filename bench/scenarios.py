@@ -70,6 +70,12 @@ async def spread(world: World) -> None:
     await asyncio.gather(*(client(i) for i in range(world.clients)))
 
 
+async def hot_tenant(world: World) -> None:
+    """``spread`` on one tenant: every create takes that tenant's counter row, so the
+    tenant's creates commit one after the other (its bound)."""
+    await spread(world)
+
+
 async def hot(world: World) -> None:
     """Rounds: every client at once asks for one of ``hot_slots`` slots; one must win each."""
     tenant = world.tenants[0]
@@ -206,6 +212,7 @@ async def schedule(world: World) -> None:
 
 SCENARIOS: dict[str, Callable[[World], Awaitable[None]]] = {
     "spread": spread,
+    "hot-tenant": hot_tenant,
     "hot": hot,
     "mixed": mixed,
     "fanout": fanout,

@@ -38,17 +38,22 @@ SERVER_ENV = {
     "BOOKING_RATE_LIMIT_LOGIN_IP": "1000000/minute",
     "BOOKING_ACCESS_TOKEN_TTL": "7200",
     "BOOKING_LOG_LEVEL": "warning",
+    # As the yardstick's bare app: 8 connections a process (2 cores; and pgbench's 64
+    # clients must fit next to them under max_connections 100).
+    "BOOKING_POOL_MAX": "8",
 }
 
 
 @dataclass(frozen=True)
 class Stack:
-    """Where the servers are; ``pids`` are the serve processes (for RSS and py-spy)."""
+    """Where the servers are; ``pids`` are the serve processes (for RSS and py-spy);
+    ``durability`` says how the PostgreSQL under them commits (for the report)."""
 
     urls: list[str]
     database_url: str | None
     pids: list[int]
     worker_pids: list[int] = field(default_factory=list)
+    durability: str = "as configured"
 
 
 def with_database(url: str, name: str) -> str:
@@ -66,6 +71,25 @@ async def fresh_database(admin_url: str, name: str) -> str:
     return with_database(admin_url, name)
 
 
+async def drop_database(admin_url: str, name: str) -> None:
+    conn = await asyncpg.connect(admin_url, timeout=10)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def durability_of(database_url: str) -> str:
+    """``fsync=on synchronous_commit=on`` (or off) as the server reports them."""
+    conn = await asyncpg.connect(database_url, timeout=10)
+    try:
+        fsync = await conn.fetchval("SHOW fsync")
+        commit = await conn.fetchval("SHOW synchronous_commit")
+    finally:
+        await conn.close()
+    return f"fsync={fsync} synchronous_commit={commit}"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -80,12 +104,21 @@ def own_stack(
     data_dir: Path = DATA_DIR,
     log: Callable[[str], None] = print,
     extra_env: dict[str, str] | None = None,
+    durable: bool = True,
+    postgres_url: str | None = None,
+    redis_url: str | None = None,
     workers: int = 0,
 ) -> Iterator[Stack]:
-    """Private services, a fresh ``bench`` database, migrated, ``processes`` servers and
-    ``workers`` worker processes."""
-    with resolve_services(data_dir, {}) as services:
-        database_url = asyncio.run(fresh_database(services.database_url, DATABASE))
+    """A fresh database, migrated, ``processes`` servers and ``workers`` worker processes,
+    on private PostgreSQL and Redis (``durable``: fsync and synchronous_commit on,
+    PostgreSQL's defaults) or on the servers at ``postgres_url`` (its superuser, any
+    database) / ``redis_url``."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    given = {"BOOKING_DATABASE_URL": postgres_url or "", "BOOKING_REDIS_URL": redis_url or ""}
+    with resolve_services(data_dir, given, durable=durable) as services:
+        # A shared server may hold other runs' bench databases: this one is ours alone.
+        name = f"{DATABASE}_{os.getpid()}" if postgres_url else DATABASE
+        database_url = asyncio.run(fresh_database(services.database_url, name))
         asyncio.run(migrations.migrate(database_url, progress=lambda _line: None))
         env = dict(os.environ)
         env.update(SERVER_ENV)
@@ -115,13 +148,20 @@ def own_stack(
                 stack.callback(_stop, worker)
                 worker_pids.append(worker.pid)
             _wait_ready(urls, procs, data_dir)
-            log(f"stack: {processes} serve processes {', '.join(urls)}; database {database_url}")
+            durability = asyncio.run(durability_of(database_url))
+            log(
+                f"stack: {processes} serve processes {', '.join(urls)}; database {database_url}"
+                f" ({durability})"
+            )
             yield Stack(
                 urls=urls,
                 database_url=database_url,
                 pids=[p.pid for p in procs],
                 worker_pids=worker_pids,
+                durability=durability,
             )
+        if postgres_url:
+            asyncio.run(drop_database(services.database_url, name))
 
 
 def _wait_ready(urls: list[str], procs: list[subprocess.Popen[bytes]], data_dir: Path) -> None:

@@ -20,7 +20,7 @@ from server.bookings.schemas import AssignBody, BookingCreate, TransitionBody
 from server.db import Context, Database
 from server.schemas import convert
 
-CheckWrite = Callable[[Context], Awaitable[None]]
+CheckWrite = Callable[[Context], Awaitable[object]]
 
 CREATE_ROLE = "member"
 # The least role of each POST /v1/bookings/{id}/<action> route (a test keeps them equal).

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import socketio
+from redis.asyncio import Redis
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from realtime.fanout import FanoutManager
@@ -24,6 +25,7 @@ from realtime.relay import Relay
 from realtime.rpc import BookingRpc
 from realtime.sessions import Sessions
 from realtime.transport import FastServer
+from realtime.wake import Waker, wake_channel
 from server.config import Settings
 from server.db import Database
 
@@ -68,6 +70,8 @@ class Realtime:
         self.gateway = Gateway(self.sio, settings, self.sessions)
         self.relay: Relay | None = None
         self.ticker: Ticker | None = None
+        self.waker: Waker | None = None
+        self._db: Database | None = None
 
     def asgi(self, other: ASGIApp) -> RealtimeApp:
         """``other`` behind Socket.IO on ``/socket.io/``: HTTP and sockets on one port."""
@@ -81,6 +85,14 @@ class Realtime:
             self.sio.manager_initialized = True
             self.sio.manager.initialize()
         self.relay = Relay(self.settings, db, self._emit)
+        # Writers wake the relay after commit: in process when it leads here, else by Redis.
+        redis = Redis.from_url(
+            self.settings.require_redis_url(), socket_timeout=5, socket_connect_timeout=2
+        )
+        self.waker = Waker(redis, wake_channel(self.settings))
+        self.waker.local = self.relay.wake
+        db.on_events = self.waker.wake
+        self._db = db
         self.relay.start()
         self.ticker = Ticker(self.sio, db, self.sessions, self.settings.heartbeat_seconds)
         self.ticker.start()
@@ -93,6 +105,12 @@ class Realtime:
             await self.ticker.stop()
         if self.relay is not None:
             await self.relay.stop()
+        if self._db is not None:
+            self._db.on_events = None
+        if self.waker is not None:
+            await self.waker.close()
+            with contextlib.suppress(Exception):
+                await self.waker.redis.aclose()
         for sid in self.sessions.sids():
             with contextlib.suppress(Exception):
                 await self.sio.disconnect(sid, ignore_queue=True)

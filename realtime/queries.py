@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from uuid import UUID
+
+import asyncpg
 
 from server.db import Tx
 from server.sql import QUERIES
@@ -10,6 +12,22 @@ from server.sql import QUERIES
 async def event_heads(tx: Tx) -> dict[UUID, int]:
     rows = await tx.fetch(QUERIES["event_heads"])
     return {row["tenant_id"]: int(row["seq"]) for row in rows}
+
+
+async def relay_cursors(tx: Tx) -> dict[UUID, int]:
+    """Per tenant, the last seq a relay leader emitted."""
+    rows = await tx.fetch(QUERIES["relay_cursors"])
+    return {row["tenant_id"]: int(row["seq"]) for row in rows}
+
+
+async def save_relay_cursors(cursors: Mapping[UUID, int], tx: Tx) -> None:
+    """Move the relay's cursors forward (never back)."""
+    await tx.execute(QUERIES["save_relay_cursors"], list(cursors), list(cursors.values()))
+
+
+async def events_after(since: Mapping[UUID, int], limit: int, tx: Tx) -> list[asyncpg.Record]:
+    """The events of each tenant of ``since`` after its seq (at most ``limit`` each)."""
+    return await tx.fetch(QUERIES["events_after"], list(since), list(since.values()), limit)
 
 
 async def active_roles(tx: Tx, user_ids: Sequence[UUID]) -> dict[UUID, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from redis.asyncio import Redis
 from starlette.applications import Starlette
@@ -21,7 +22,8 @@ from server.auth.routes import api as auth_api
 from server.availability.routes import api as availability_api
 from server.bookings.routes import api as bookings_api
 from server.calendar.routes import api as calendar_api
-from server.config import Settings
+from server.config import DEFAULT_NODE_MODULES, Settings
+from server.dashboard.routes import dashboard_api
 from server.db import Database
 from server.events.routes import api as events_api
 from server.http.api import Api
@@ -52,9 +54,10 @@ CORS_REQUEST_HEADERS = [
 ]
 
 
-def build_api() -> Api:
+def build_api(node_modules: Path = DEFAULT_NODE_MODULES) -> Api:
     """Every feature's routes, in the order the docs list them."""
     api = Api()
+    api.include(dashboard_api(node_modules))
     api.include(ops_api)
     api.include(tenants_api)
     api.include(auth_api)
@@ -70,7 +73,8 @@ def build_api() -> Api:
     api.include(audit_api)
     api.include(notifications_api)
     api.include(webhooks_api)
-    api.include(docs_api(api))  # last: the document describes every route above and itself
+    # Last: the document describes every route above and itself.
+    api.include(docs_api(api, node_modules))
     return api
 
 
@@ -89,7 +93,7 @@ async def open_database(settings: Settings) -> Database:
 
 def create_app(settings: Settings) -> ASGIApp:
     redis_url = settings.require_redis_url()
-    api = build_api()
+    api = build_api(settings.node_modules_dir())
     state: dict[str, Runtime] = {}
     realtime = Realtime(settings)
 
@@ -112,6 +116,7 @@ def create_app(settings: Settings) -> ASGIApp:
             yield
         finally:
             await realtime.stop()
+            await rt.limits.close()
             await redis.aclose()
             await queue.close(jobs)
             await db.close()

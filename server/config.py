@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
 
 PREFIX = "BOOKING_"
+DEFAULT_NODE_MODULES = Path(__file__).resolve().parent / "dashboard" / "node_modules"
 _RATE = re.compile(r"\d+\s*/\s*\d*\s*(second|minute|hour|day)s?")
 # Never echoed in an error message: it ends up in logs.
 _SECRETS = frozenset({"jwt_secret", "platform_token", "demo_password"})
@@ -39,7 +41,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     event_retention_days: Annotated[int, msgspec.Meta(ge=7)] = 7
     sync_max_events: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1000
     heartbeat_seconds: Annotated[float, msgspec.Meta(gt=0, le=300)] = 5.0
-    relay_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 1.0
+    relay_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.25
     sweep_seconds: Annotated[int, msgspec.Meta(ge=1, le=3600)] = 5
     smtp_url: str | None = None
     mail_from: str = "booking@localhost"
@@ -56,6 +58,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     socket_compression: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     demo_password: str | None = None
+    # Where `npm ci` put the browser packages (/app/ and /docs); default: the checkout's.
+    node_modules: str | None = None
 
     def require_database_url(self) -> str:
         if not self.database_url:
@@ -70,6 +74,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     def cors_origin_list(self) -> list[str]:
         """``["*"]`` or the comma-separated origins of ``BOOKING_CORS_ORIGINS``."""
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+    def node_modules_dir(self) -> Path:
+        """``BOOKING_NODE_MODULES``, else ``node_modules`` beside ``package.json``."""
+        return Path(self.node_modules) if self.node_modules else DEFAULT_NODE_MODULES
 
     def require_jwt_secret(self) -> str:
         if not self.jwt_secret:

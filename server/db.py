@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -29,6 +30,11 @@ UNIQUE_ERRORS: dict[str, type[errors.AppError]] = {
 }
 EXCLUSION_ERRORS: dict[str, type[errors.AppError]] = {
     "bookings_no_overlap": errors.BookingConflict,
+}
+ISOLATION = {
+    "read_committed": "READ COMMITTED",
+    "repeatable_read": "REPEATABLE READ",
+    "serializable": "SERIALIZABLE",
 }
 CHECK_ERRORS: dict[str, type[errors.AppError]] = {
     "bookings_period_check": errors.InvalidPeriod,
@@ -58,38 +64,96 @@ class Job:
 Enqueuer = Callable[[Sequence[Job]], Awaitable[None]]
 
 
+class Memo:
+    """What a process may keep between transactions when every use checks it is still
+    current (e.g. the booking context and its stamp). Bounded: emptied when full."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self._items: dict[Any, Any] = {}
+
+    def get(self, key: Any) -> Any:
+        return self._items.get(key)
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self._items) >= self.limit:
+            self._items.clear()
+        self._items[key] = value
+
+
 @dataclass(slots=True)
 class Tx:
-    """An open transaction for one tenant, with statement-level error translation."""
+    """A transaction for one tenant, with statement-level error translation.
+
+    It opens lazily: the first statement sends ``BEGIN`` and the tenant's ``set_config``
+    in one round trip before it (``opening``). ``sole`` runs a statement that sets role
+    and tenant itself as the whole transaction (autocommit, one round trip) when nothing
+    ran before it; after that the transaction is over."""
 
     conn: asyncpg.Connection
     ctx: Context
+    memo: Memo = field(default_factory=Memo)
+    app_role: str = APP_ROLE
+    opening: str = ""
+    state: str = "idle"  # idle -> open (BEGIN sent) | done (a sole statement committed)
     jobs: list[Job] = field(default_factory=list)
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    evented: bool = False  # wrote an event: the relay is woken after commit
 
     @property
     def tenant_id(self) -> UUID:
         return self.ctx.tenant_id
 
+    def wrote_event(self) -> None:
+        self.evented = True
+
+    async def begin(self) -> None:
+        """Open the transaction now (no-op when open)."""
+        if self.state == "open":
+            return
+        assert self.state == "idle", "a sole statement already ended this transaction"
+        await self.conn.execute(self.opening)
+        self.state = "open"
+
+    def reopen(self) -> None:
+        """After a sole statement that changed nothing: later statements may open a
+        transaction again."""
+        if self.state == "done":
+            self.state = "idle"
+
+    async def sole(self, query: str, *args: Any) -> asyncpg.Record | None:
+        """``fetchrow`` of a statement that sets role and tenant itself: alone in its own
+        implicit transaction when none is open, else inside the open one."""
+        if self.state == "idle":
+            self.state = "done"
+        try:
+            return await self.conn.fetchrow(query, *args)
+        except asyncpg.PostgresError as exc:
+            raise translate(exc) from exc
+
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        await self.begin()
         try:
             return list(await self.conn.fetch(query, *args))
         except asyncpg.PostgresError as exc:
             raise translate(exc) from exc
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        await self.begin()
         try:
             return await self.conn.fetchrow(query, *args)
         except asyncpg.PostgresError as exc:
             raise translate(exc) from exc
 
     async def fetchval(self, query: str, *args: Any) -> Any:
+        await self.begin()
         try:
             return await self.conn.fetchval(query, *args)
         except asyncpg.PostgresError as exc:
             raise translate(exc) from exc
 
     async def execute(self, query: str, *args: Any) -> str:
+        await self.begin()
         try:
             return str(await self.conn.execute(query, *args))
         except asyncpg.PostgresError as exc:
@@ -156,6 +220,10 @@ class Database:
         self.pool = pool
         self.app_role = app_role
         self.enqueuer: Enqueuer | None = None
+        # Called with the tenant after a transaction that wrote events commits: wakes the
+        # realtime relay (the events table is the truth; this only makes it prompt).
+        self.on_events: Callable[[UUID], None] | None = None
+        self.memo = Memo()
 
     @classmethod
     async def connect(cls, settings: Settings, *, min_size: int | None = None) -> Database:
@@ -175,20 +243,51 @@ class Database:
 
     @asynccontextmanager
     async def transaction(
-        self, ctx: Context | None, *, isolation: str | None = None, readonly: bool = False
+        self,
+        ctx: Context | None,
+        *,
+        isolation: str | None = None,
+        readonly: bool = False,
+        lazy: bool = False,
     ) -> AsyncIterator[Tx]:
-        """One transaction as the app role, scoped to ``ctx.tenant_id`` (or no tenant)."""
-        tenant = str(ctx.tenant_id) if ctx else ""
-        async with (
-            self.pool.acquire() as conn,
-            conn.transaction(isolation=isolation, readonly=readonly),
-        ):
-            await conn.execute(
-                "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)",
-                self.app_role,
-                tenant,
+        """One transaction as the app role, scoped to ``ctx.tenant_id`` (or no tenant),
+        committed here, rolled back on an error. ``lazy``: opened by
+        its first statement (see ``Tx``), else at once."""
+        async with self.pool.acquire() as conn:
+            tx = Tx(
+                conn,
+                ctx or Context(tenant_id=UUID(int=0)),
+                memo=self.memo,
+                app_role=self.app_role,
+                opening=self.opening(ctx, isolation=isolation, readonly=readonly),
             )
-            yield Tx(conn, ctx or Context(tenant_id=UUID(int=0)))
+            if not lazy:
+                await tx.begin()
+            try:
+                yield tx
+            except Exception:
+                # Here rather than at release, which would log it as an error.
+                if tx.state == "open" and not conn.is_closed():
+                    with contextlib.suppress(Exception):
+                        await conn.execute("ROLLBACK")
+                raise
+            if tx.state == "open":
+                try:
+                    await conn.execute("COMMIT")
+                except asyncpg.PostgresError as exc:
+                    raise translate(exc) from exc
+
+    def opening(self, ctx: Context | None, *, isolation: str | None, readonly: bool) -> str:
+        """``BEGIN`` and the role and tenant settings, one simple-protocol message. Both
+        values are ours (the role's name, a UUID), never a client's text."""
+        mode = f" ISOLATION LEVEL {ISOLATION[isolation]}" if isolation else ""
+        mode += " READ ONLY" if readonly else ""
+        tenant = str(ctx.tenant_id) if ctx else ""
+        role = self.app_role.replace("'", "''")
+        return (
+            f"BEGIN{mode}; SELECT set_config('role', '{role}', true),"
+            f" set_config('app.tenant_id', '{tenant}', true)"
+        )
 
     async def run(
         self, ctx: Context | None, fn: Callable[[Tx], Awaitable[T]], *, retries: int = 1
@@ -197,7 +296,7 @@ class Database:
         attempt = 0
         while True:
             try:
-                async with self.transaction(ctx) as tx:
+                async with self.transaction(ctx, lazy=True) as tx:
                     result = await fn(tx)
                 break
             except errors.Retryable:
@@ -219,6 +318,8 @@ class Database:
                     async with self.transaction(ctx) as tx:
                         await err.reread(tx)
                 raise
+        if tx.evented and self.on_events is not None:
+            self.on_events(tx.tenant_id)
         if tx.jobs and self.enqueuer is not None:
             try:
                 await self.enqueuer(tx.jobs)

@@ -53,6 +53,7 @@ def banner(login: DemoLogin, host: str, port: int, settings: Settings) -> str:
     lines = [
         "",
         f"  Booking server   {base}",
+        f"  Dashboard        {base}/app/",
         f"  API reference    {base}/docs",
         f"  Socket.IO        {base}/socket.io/",
         f"  PostgreSQL       {settings.database_url}",

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -59,9 +60,12 @@ class Services:
 
 
 @contextmanager
-def resolve_services(data_dir: Path, env: Mapping[str, str]) -> Iterator[Services]:
+def resolve_services(
+    data_dir: Path, env: Mapping[str, str], *, durable: bool = False
+) -> Iterator[Services]:
     """Use ``BOOKING_DATABASE_URL`` / ``BOOKING_REDIS_URL`` from *env* where set and start
-    private servers under *data_dir* for the rest; stop what was started on exit."""
+    private servers under *data_dir* for the rest; stop what was started on exit.
+    ``durable``: a started PostgreSQL keeps fsync and synchronous_commit on (benchmarks)."""
     with ExitStack() as stack:
         if (
             threading.current_thread() is threading.main_thread()
@@ -69,13 +73,16 @@ def resolve_services(data_dir: Path, env: Mapping[str, str]) -> Iterator[Service
         ):
             signal.signal(signal.SIGTERM, _interrupt)
             stack.callback(signal.signal, signal.SIGTERM, signal.SIG_DFL)
-        database_url = env.get("BOOKING_DATABASE_URL") or _started(stack, start_postgres, data_dir)
+        database_url = env.get("BOOKING_DATABASE_URL") or _started(
+            stack, partial(start_postgres, durable=durable), data_dir
+        )
         redis_url = env.get("BOOKING_REDIS_URL") or _started(stack, start_redis, data_dir)
         yield Services(database_url=database_url, redis_url=redis_url)
 
 
-def start_postgres(data_dir: Path) -> tuple[str, Callable[[], None]]:
-    """Start a private PostgreSQL cluster under *data_dir*; return its URL and a stop function."""
+def start_postgres(data_dir: Path, *, durable: bool = False) -> tuple[str, Callable[[], None]]:
+    """Start a private PostgreSQL cluster under *data_dir*; return its URL and a stop function.
+    Not ``durable``: fsync, synchronous_commit and full_page_writes off (throwaway data)."""
     bindir = _pg_bindir()
     user = _unprivileged_user()
     with ExitStack() as stack:
@@ -87,8 +94,9 @@ def start_postgres(data_dir: Path) -> tuple[str, Callable[[], None]]:
         _remove_stale_pidfile(pgdata)
         sockets = pgdata if len(str(pgdata)) <= _MAX_SOCKET_DIR else _private_tempdir(stack, user)
         port = _free_port()
-        # Throwaway data: durability is not worth the time here.
-        settings = ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]
+        settings = (
+            [] if durable else ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]
+        )
         settings += ["listen_addresses=127.0.0.1", f"port={port}", "max_connections=300"]
         settings.append(f"unix_socket_directories={sockets}")
         argv = [str(bindir / "postgres"), "-D", str(pgdata)]

@@ -118,11 +118,17 @@ def check_calendar_time(value: datetime, field: str) -> None:
         raise ValidationFailed.field(field, "must be between 1900-01-01 and 9000-01-01 (UTC)")
 
 
+@cache
+def struct_fields(cls: type[msgspec.Struct]) -> tuple[msgspec.structs.FieldInfo, ...]:
+    """``msgspec.structs.fields`` once per class: it resolves the annotations each call."""
+    return msgspec.structs.fields(cls)
+
+
 def _check_errors(value: Any, prefix: str = "") -> list[dict[str, str]]:
     """Every ``__checks__`` problem of a decoded Struct, nested Structs included, and
     times that have no UTC equivalent (``9999-12-31T23:00:00-05:00``)."""
     errors: list[dict[str, str]] = []
-    for info in msgspec.structs.fields(type(value)):
+    for info in struct_fields(value.__class__):
         item = getattr(value, info.name)
         field = prefix + info.encode_name
         errors += _check(type(value), info.encode_name, item, field)
@@ -136,7 +142,7 @@ def _all_errors(
 ) -> list[dict[str, str]]:
     if not isinstance(obj, dict):
         return [{"field": prefix.rstrip(".") or "body", "message": "Expected an object"}]
-    infos = {f.encode_name: f for f in msgspec.structs.fields(cls)}
+    infos = {f.encode_name: f for f in struct_fields(cls)}
     errors: list[dict[str, str]] = []
     forbid = cls.__struct_config__.forbid_unknown_fields
     for key in obj:

@@ -12,6 +12,7 @@ from typing import Any
 
 from arq.cron import CronJob, cron
 
+from realtime.wake import Waker, wake_channel
 from server import migrations
 from server.config import Settings, load_settings
 from server.db import Database
@@ -56,6 +57,9 @@ async def on_startup(ctx: dict[str, Any]) -> None:
         ctx["db"] = await open_database(settings)
         ctx["owns_db"] = True
     ctx["db"].enqueuer = queue.enqueuer(ctx["redis"])
+    # Events a job commits wake the relay leader of a web process through Redis.
+    ctx["waker"] = Waker(ctx["redis"], wake_channel(settings))
+    ctx["db"].on_events = ctx["waker"].wake
     dispatcher = Dispatcher(ctx["db"], settings)
     dispatcher.start()
     ctx["dispatcher"] = dispatcher
@@ -66,8 +70,12 @@ async def on_shutdown(ctx: dict[str, Any]) -> None:
     if isinstance(dispatcher, Dispatcher):
         await dispatcher.stop()
     db = ctx.get("db")
+    waker = ctx.pop("waker", None)
+    if isinstance(waker, Waker):
+        await waker.close()
     if isinstance(db, Database):
         db.enqueuer = None
+        db.on_events = None
         if ctx.pop("owns_db", False):
             await db.close()
             del ctx["db"]

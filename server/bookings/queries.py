@@ -36,9 +36,15 @@ async def lock_project(tx: Tx, project_id: UUID) -> Decimal | None:
     return value if isinstance(value, Decimal) else None
 
 
-async def insert_booking(
+async def booking_contexts(tx: Tx, *, limit: int) -> list[asyncpg.Record]:
+    """The context (without project) of up to ``limit`` of the tenant's resources."""
+    return await tx.fetch(QUERIES["booking_contexts"], tx.tenant_id, limit)
+
+
+async def create_booking(
     tx: Tx,
     *,
+    stamp: str | None,
     booking_id: UUID,
     resource_id: UUID,
     requester_id: UUID,
@@ -48,33 +54,34 @@ async def insert_booking(
     start: datetime,
     end: datetime,
     status: str,
-    budget_hours: Decimal | None,
     after: dict[str, Any],
     diff: dict[str, list[Any]],
-) -> asyncpg.Record | None:
-    """Insert with the next number and record ``booking.created`` (audit, event, seq,
-    NOTIFY) in one statement: the tenant's counter row is locked only from here to commit.
-    ``after``/``diff`` are the event's JSON but for the number, filled in by the statement.
-    None when the booking would take the project past ``budget_hours``."""
-    return await tx.fetchrow(
-        QUERIES["insert_booking"],
+) -> asyncpg.Record:
+    """The whole create in one statement (``app_create_booking``): alone in its own
+    transaction when none is open. ``stamp`` is that of the context the rules were judged
+    on; the row's ``outcome`` says what happened (created, stale, conflict, budget).
+    ``after``/``diff`` are the event's JSON but for number, created_at and updated_at."""
+    row = await tx.sole(
+        QUERIES["create_booking"],
+        tx.app_role,
         tx.tenant_id,
+        stamp,
         booking_id,
         resource_id,
-        requester_id,
         project_id,
+        requester_id,
         title,
         note,
         start,
         end,
         status,
-        budget_hours,
         uuid.uuid4(),
-        tx.ctx.user_id,
         tx.ctx.request_id,
         after,
         diff,
     )
+    assert row is not None, "app_create_booking always answers one row"
+    return row
 
 
 async def project_booked_seconds(tx: Tx, project_id: UUID, *, excluding: UUID | None) -> Decimal:

@@ -1,14 +1,16 @@
 """Bookings: create, edit and read (status transitions are in ``transitions``).
 
-The create transaction is, in order (statements on the wire, including the tenant's
-``set_config``): set_config; ``booking_context`` (the resource's advisory lock and the
-overlap pre-check, resource, project and workflow settings in one SELECT; a loser of a
-race stops here with 409); ``lock_booking_project`` only when the project has a budget;
-``insert_booking`` (next number and seq from the tenant's counter row, budget check,
-INSERT, audit, event and NOTIFY in one statement, so the counter row is locked only from
-there to commit; the exclusion constraint is the guard); timers only when the tenant set a
-workflow clock. So 3 statements, 4 with a budget, plus 1 when clocks are set;
-``Idempotency-Key`` adds 3 (expire, claim, store).
+A create is one statement, ``create_booking`` (``app_create_booking``, migration 0005),
+sent alone so that it is its own transaction: role and tenant, the resource's advisory
+lock and overlap pre-check, the context stamp, the project's row and budget when it has
+one, then the tenant's counter row (number and seq), the INSERT, audit and event. The
+rules that need the resource, project and settings (``judge``) run before it, in Python,
+on a context this process keeps (``Tx.memo``) with its stamp; the statement refuses to
+write when the stamp no longer matches and answers the current context instead ("stale"),
+and the create judges again. A process learns a tenant's contexts in one statement at its
+first create there. Workflow clocks make it a transaction (BEGIN, create, timers, COMMIT);
+``Idempotency-Key`` adds its expire, claim and store. Edits keep ``booking_context``,
+``lock_booking_project`` and ``update_booking`` in one transaction.
 """
 
 from __future__ import annotations
@@ -45,6 +47,13 @@ from server.db import Tx
 from server.events.service import diff, record
 from server.pagination import decode_key, page
 from server.workflow.timers import TimerSettings, schedule_timers
+
+# Judging on a kept context that turns out changed costs one more statement; this bounds
+# how often a create tries again while an admin keeps changing its resource or settings.
+CONTEXT_TRIES = 3
+# A process learns the contexts of up to this many of a tenant's resources at its first
+# create there without a project (one statement), not one resource at a time.
+CONTEXTS_AT_ONCE = 1000
 
 
 def booking_out(row: Mapping[str, Any]) -> BookingOut:
@@ -140,70 +149,117 @@ def _hours(start: datetime, end: datetime) -> Decimal:
     return Decimal((end - start).total_seconds()) / 3600
 
 
-async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
-    """Create a booking for the caller; see the module doc for the statements it costs."""
-    start, end = utc(body.start), utc(body.end)
-    check_period(start, end)
-    context = await queries.booking_context(
-        tx,
-        resource_id=body.resource_id,
-        project_id=body.project_id,
-        start=start,
-        end=end,
-        excluding=None,
-    )
-    assert context is not None, "every tenant has workflow settings"
+def _context_key(tenant_id: UUID, resource_id: UUID, project_id: UUID | None) -> tuple[Any, ...]:
+    return ("booking-context", tenant_id, resource_id, project_id)
+
+
+def judge(
+    tx: Tx, body: BookingCreate, context: Mapping[str, Any], start: datetime, end: datetime
+) -> str:
+    """The create's rules on a context (resource, project, settings); its status."""
     check_target(context, project_id=body.project_id)
     check_period(start, end, context["max_booking_days"])
     role = tx.ctx.role
     status = initial_status(body.status, approval_required=context["approval_required"], role=role)
     check_working_hours(context, start, end, role=role)
-    budget: Decimal | None = None
-    if body.project_id is not None and context["budget_hours"] is not None:
-        budget = await queries.lock_project(tx, body.project_id)
-    await check_free(
-        tx, context, project_id=body.project_id, budget=budget, start=start, end=end,
-        excluding=None,
-    )  # fmt: skip
+    return status  # fmt: skip
+
+
+def _planned(
+    tx: Tx, booking_id: UUID, body: BookingCreate, start: datetime, end: datetime, status: str
+) -> dict[str, Any]:
+    """The booking's JSON as the row will read but for number, created_at and updated_at,
+    which the statement fills in."""
     assert tx.ctx.user_id is not None
-    booking_id = uuid.uuid4()
-    # The event's JSON as the row will read (created_at is the transaction's now()), but
-    # for the number, which the statement takes last.
-    now = context["now"]
-    planned = msgspec.to_builtins(
+    plain = msgspec.to_builtins(
         booking_out(
             {
-                "id": booking_id, "number": 0, "resource_id": body.resource_id,
-                "project_id": body.project_id, "requester_id": tx.ctx.user_id,
-                "title": body.title, "note": body.note, "start": start, "end": end,
-                "status": status, "version": 1, "created_at": now, "updated_at": now,
+                "id": booking_id,
+                "number": 0,
+                "resource_id": body.resource_id,
+                "project_id": body.project_id,
+                "requester_id": tx.ctx.user_id,
+                "title": body.title,
+                "note": body.note,
+                "start": start,
+                "end": end,
+                "status": status,
+                "version": 1,
+                "created_at": start,
+                "updated_at": start,
                 "escalated_at": None,
             }
         )
-    )  # fmt: skip
-    try:
-        row = await queries.insert_booking(
-            tx,
-            booking_id=booking_id,
-            resource_id=body.resource_id,
-            requester_id=tx.ctx.user_id,
-            project_id=body.project_id,
-            title=body.title,
-            note=body.note,
-            start=start,
-            end=end,
-            status=status,
-            budget_hours=budget,
-            after=planned,
-            diff=diff(None, planned),
-        )
-    except errors.BookingConflict as err:
-        on_conflict(err, resource_id=body.resource_id, start=start, end=end, excluding=None)
-        raise
-    if row is None:
-        assert body.project_id is not None and budget is not None
-        raise await _budget_exceeded(tx, body.project_id, budget, _hours(start, end), None)
+    )
+    assert isinstance(plain, dict)
+    return plain  # fmt: skip
+
+
+async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
+    """Create a booking for the caller: one statement, see the module doc."""
+    start, end = utc(body.start), utc(body.end)
+    check_period(start, end)
+    assert tx.ctx.user_id is not None
+    key = _context_key(tx.tenant_id, body.resource_id, body.project_id)
+    context: Mapping[str, Any] | None = tx.memo.get(key)
+    fresh = False
+    if context is None and body.project_id is None:
+        rows = await queries.booking_contexts(tx, limit=CONTEXTS_AT_ONCE)
+        for row in rows:
+            tx.memo.put(_context_key(tx.tenant_id, row["resource_id"], None), dict(row))
+        context, fresh = tx.memo.get(key), True
+    booking_id = uuid.uuid4()
+    for _ in range(CONTEXT_TRIES):
+        status = "pending"
+        if context is not None:
+            try:
+                status = judge(tx, body, context, start, end)
+            except errors.AppError:
+                if fresh:
+                    raise
+                context = None  # refused on what this process kept: ask the database
+            else:
+                if TimerSettings.from_row(context).any:
+                    await tx.begin()  # the timers commit with the booking
+        planned = _planned(tx, booking_id, body, start, end, status)
+        try:
+            row = await queries.create_booking(
+                tx,
+                stamp=context["stamp"] if context is not None else None,
+                booking_id=booking_id,
+                resource_id=body.resource_id,
+                requester_id=tx.ctx.user_id,
+                project_id=body.project_id,
+                title=body.title,
+                note=body.note,
+                start=start,
+                end=end,
+                status=status,
+                after=planned,
+                diff=diff(None, planned),
+            )
+        except errors.BookingConflict as err:
+            on_conflict(err, resource_id=body.resource_id, start=start, end=end, excluding=None)
+            raise
+        if row["outcome"] != "stale":
+            break
+        # The context changed (or was not known): judge again on the one just read.
+        tx.reopen()
+        context, fresh = dict(row), True
+        tx.memo.put(key, context)
+    else:
+        raise errors.Retryable("the booking's resource, project or settings kept changing")
+    outcome = row["outcome"]
+    if outcome == "budget":  # decided before the conflict, as the statement wins it
+        booked = Decimal(row["booked_seconds"]) / 3600
+        raise _budget_error(row["budget_hours"], booked, _hours(start, end))
+    if outcome == "conflict":
+        found = msgspec.convert(row["conflicts"], list[ConflictOut])
+        raise errors.BookingConflict(conflicts=_conflict_bodies(found))
+    assert outcome == "created", outcome
+    tx.wrote_event()
     after = booking_out(row)
+    assert context is not None
     await schedule_timers(tx, None, after, settings=TimerSettings.from_row(context))
     return after
 

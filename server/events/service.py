@@ -59,6 +59,7 @@ async def record(
         after=after_plain,
         diff=diff(before_plain, after_plain),
     )
+    tx.wrote_event()
     return int(row["seq"])
 
 

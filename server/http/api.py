@@ -8,6 +8,7 @@ encodes the answer. The same declarations produce the OpenAPI document.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,9 @@ from uuid import UUID
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount
 from starlette.routing import Route as StarletteRoute
+from starlette.types import ASGIApp
 
 from server import errors
 from server.auth.tokens import decode_access_token, role_at_least
@@ -69,11 +72,20 @@ class RouteSpec:
     other_responses: dict[int, type[Any]] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class MountSpec:
+    """A folder of files served as they are (not an API operation: not in OpenAPI)."""
+
+    path: str
+    app: ASGIApp
+
+
 class Api:
     """A registry of declared routes; features add theirs, app.py mounts them all."""
 
     def __init__(self) -> None:
         self.routes: list[RouteSpec] = []
+        self.mounts: list[MountSpec] = []
 
     def route(
         self,
@@ -121,18 +133,24 @@ class Api:
 
         return register
 
+    def mount(self, path: str, app: ASGIApp) -> None:
+        """Serve ``path/...`` with ``app`` (static files: see ``server.http.assets``)."""
+        self.mounts.append(MountSpec(path, app))
+
     def include(self, other: Api) -> None:
         self.routes.extend(other.routes)
+        self.mounts.extend(other.mounts)
 
-    def starlette_routes(self, runtime: Callable[[], Runtime]) -> list[StarletteRoute]:
+    def starlette_routes(self, runtime: Callable[[], Runtime]) -> list[BaseRoute]:
         """Starlette routes; ``runtime`` gives the Runtime the lifespan built."""
         by_path: dict[str, dict[str, RouteSpec]] = {}
         for spec in self.routes:
             by_path.setdefault(spec.path, {})[spec.method] = spec
-        return [
+        routes: list[BaseRoute] = [
             StarletteRoute(path, _endpoint(runtime, methods), methods=list(methods))
             for path, methods in by_path.items()
         ]
+        return routes + [Mount(m.path, app=m.app) for m in self.mounts]
 
 
 def _endpoint(
@@ -146,19 +164,26 @@ def _endpoint(
     return endpoint
 
 
-async def authenticate(rt: Runtime, request: Request) -> Context:
+async def authenticate(rt: Runtime, request: Request, *, write: bool = False) -> Context:
+    """The caller's context from the bearer token. A ``write`` also passes the write rate
+    limit, in the same Redis round trip as the revocation check."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise errors.Unauthorized("A bearer access token is required")
     claims = decode_access_token(rt.settings, token.strip())
-    await rt.revocations.check(claims)
-    return Context(
+    ctx = Context(
         tenant_id=claims.tid,
         user_id=claims.sub,
         role=claims.role,
         request_id=request_id(request),
     )
+    if write:
+        key = rt.revocations.key(claims)
+        rt.revocations.judge(claims, await rt.limits.check_write(ctx, also=key))
+        return ctx
+    await rt.revocations.check(claims)
+    return ctx
 
 
 def request_id(request: Request) -> str:
@@ -193,7 +218,8 @@ def _query(spec: RouteSpec, request: Request) -> Any:
     if spec.query is None:
         return None
     raw: dict[str, Any] = {}
-    lists = _list_fields(spec.query)
+    query: Any = spec.query  # a Struct class, hashable
+    lists = _list_fields(query)
     for key, value in request.query_params.multi_items():
         if key in lists:
             raw.setdefault(key, []).extend(v for v in value.split(",") if v)
@@ -202,7 +228,8 @@ def _query(spec: RouteSpec, request: Request) -> Any:
     return convert(raw, spec.query, strict=False)
 
 
-def _list_fields(cls: type[Any]) -> frozenset[str]:
+@functools.cache
+def _list_fields(cls: type[msgspec.Struct]) -> frozenset[str]:
     names = set()
     for info in msgspec.structs.fields(cls):
         if "list[" in str(info.type) or "List[" in str(info.type):
@@ -213,7 +240,7 @@ def _list_fields(cls: type[Any]) -> frozenset[str]:
 async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
     ctx = None
     if spec.role is not None:
-        ctx = await authenticate(rt, request)
+        ctx = await authenticate(rt, request, write=spec.method in WRITE_METHODS)
         if not role_at_least(ctx.role, spec.role):
             raise errors.Forbidden(f"This needs the {spec.role} role or above")
     params = _params(spec, request)
@@ -224,8 +251,6 @@ async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
         raw = await read_body(request, rt.settings.max_body_bytes)
         if spec.body is not None:
             body = decode_json(raw, spec.body)
-        if ctx is not None:
-            await rt.limits.check_write(ctx)
     call = Call(request, rt, ctx, body, query, params, raw)
     if not spec.transactional:
         return _render(spec, await spec.handler(call))

@@ -1,61 +1,60 @@
-"""``/openapi.json``, the offline Swagger UI page at ``/docs`` and its assets.
+"""``/openapi.json`` and the offline Swagger UI 5 page at ``/docs``.
 
-The routes are declared in an ``Api`` like every other, so they appear in the document
-too. The document is built on first request from the final registry, then cached.
-Swagger UI's files come from the ``swagger-ui-bundle`` package; the page loads nothing
-from other hosts (its validator badge, which would call out, is turned off).
+The document is built on first request from the final registry (which includes these
+routes), then cached. Swagger UI 5 renders OpenAPI 3.1 itself; its files come from the
+npm package ``swagger-ui-dist`` (``make js``), served as they are under
+``/docs/assets/``. The page loads nothing from other hosts (its validator badge, which
+would call out, is turned off).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from starlette.responses import Response
-from swagger_ui_bundle import swagger_ui_path
+from starlette.responses import HTMLResponse, Response
 
-from server.http.api import Api, Call, Handler
+from server.config import DEFAULT_NODE_MODULES
+from server.http.api import Api, Call
+from server.http.assets import StaticFolder, missing_message, package_dir
 from server.http.openapi import build_document
-from server.http.openapi30 import downgrade
 from server.schemas import encoder
 
-ASSET_DIR = Path(swagger_ui_path)
-ASSETS: dict[str, str] = {
-    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
-    "swagger-ui-standalone-preset.js": "text/javascript; charset=utf-8",
-    "swagger-ui.css": "text/css; charset=utf-8",
-    "favicon-32x32.png": "image/png",
-}
-ASSET_CACHE = "public, max-age=604800"
+PACKAGE = "swagger-ui-dist"
+ASSETS_PATH = "/docs/assets"
 DOC_CACHE = "no-cache"
 
-PAGE = """<!doctype html>
+PAGE = f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Booking API reference</title>
-<link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
-<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+<link rel="icon" type="image/png" href="{ASSETS_PATH}/favicon-32x32.png">
+<link rel="stylesheet" href="{ASSETS_PATH}/swagger-ui.css">
 </head>
 <body>
 <div id="swagger-ui"></div>
-<script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
+<script src="{ASSETS_PATH}/swagger-ui-bundle.js"></script>
 <script>
-window.ui = SwaggerUIBundle({
-  url: "/docs/openapi-3.0.json",
+window.ui = SwaggerUIBundle({{
+  url: "/openapi.json",
   dom_id: "#swagger-ui",
-  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+  presets: [SwaggerUIBundle.presets.apis],
   layout: "BaseLayout",
   deepLinking: true,
   persistAuthorization: true,
   validatorUrl: null
-});
+}});
 </script>
 </body>
 </html>
+"""
+
+MISSING_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Booking API reference</title></head>
+<body><h1>API reference unavailable</h1><p>{message}.</p>
+<p>The document itself is at <a href="/openapi.json">/openapi.json</a>.</p></body></html>
 """
 
 
@@ -66,78 +65,32 @@ def _version() -> str:
         return "0"
 
 
-@dataclass(slots=True)
-class _Cache:
-    registry: Api
-    documents: dict[str, bytes] = field(default_factory=dict)
-    assets: dict[str, bytes] = field(default_factory=dict)
-
-    def document(self, dialect: str) -> bytes:
-        if dialect not in self.documents:
-            doc = build_document(self.registry, version=_version())
-            self.documents["3.1"] = encoder.encode(doc)
-            self.documents["3.0"] = encoder.encode(downgrade(doc))
-        return self.documents[dialect]
-
-    def asset(self, name: str) -> bytes:
-        if name not in self.assets:
-            self.assets[name] = (ASSET_DIR / name).read_bytes()
-        return self.assets[name]
-
-
-def docs_api(registry: Api) -> Api:
+def docs_api(registry: Api, node_modules: Path = DEFAULT_NODE_MODULES) -> Api:
     """The docs routes, describing ``registry`` (which should include them)."""
     api = Api()
-    cache = _Cache(registry)
+    cached: list[bytes] = []
+    assets = StaticFolder(package_dir(node_modules, PACKAGE), missing_message(PACKAGE))
+    api.mount(ASSETS_PATH, assets)
 
     @api.route("GET", "/openapi.json", role=None, summary="OpenAPI 3.1 document", tag="docs")
     async def openapi_document(call: Call) -> Response:
+        if not cached:
+            cached.append(encoder.encode(build_document(registry, version=_version())))
         return Response(
-            cache.document("3.1"),
-            media_type="application/json",
-            headers={"Cache-Control": DOC_CACHE},
-        )
-
-    @api.route(
-        "GET",
-        "/docs/openapi-3.0.json",
-        role=None,
-        summary="The same document in OpenAPI 3.0 form, for the bundled Swagger UI",
-        tag="docs",
-    )
-    async def openapi_document_30(call: Call) -> Response:
-        return Response(
-            cache.document("3.0"),
-            media_type="application/json",
-            headers={"Cache-Control": DOC_CACHE},
+            cached[0], media_type="application/json", headers={"Cache-Control": DOC_CACHE}
         )
 
     @api.route(
         "GET",
         "/docs",
         role=None,
-        summary="API reference page (Swagger UI, served without internet access)",
+        summary="API reference page (Swagger UI 5, served without internet access)",
         tag="docs",
         content_type="text/html; charset=utf-8",
     )
     async def docs_page(call: Call) -> Response:
-        return Response(PAGE, media_type="text/html; charset=utf-8")
+        if not assets.available:
+            return HTMLResponse(MISSING_PAGE.format(message=missing_message(PACKAGE)), 503)
+        return HTMLResponse(PAGE)
 
-    for name, media in ASSETS.items():
-        api.route(
-            "GET",
-            f"/docs/assets/{name}",
-            role=None,
-            summary=f"Docs page asset {name}",
-            tag="docs",
-            content_type=media,
-        )(_asset_handler(cache, name, media))
     return api
-
-
-def _asset_handler(cache: _Cache, name: str, media: str) -> Handler:
-    async def handler(call: Call) -> Response:
-        return Response(cache.asset(name), headers={"Cache-Control": ASSET_CACHE}, media_type=media)
-
-    handler.__name__ = "asset_" + name.replace("-", "_").replace(".", "_")
-    return handler

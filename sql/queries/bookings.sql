@@ -12,47 +12,19 @@ LEFT JOIN projects p ON p.tenant_id = s.tenant_id AND p.id = $3
 WHERE s.tenant_id = $1;
 
 -- lock_booking_project --
--- Lock a project row so budget checks of concurrent bookings on it run one at a time.
+-- Lock a project row so budget checks of concurrent bookings on it run one at a time (edits).
 SELECT budget_hours FROM projects WHERE tenant_id = $1 AND id = $2 FOR UPDATE;
 
--- insert_booking --
--- Number, seq (one counter row update, last in the transaction), INSERT, audit, event, NOTIFY; no row over budget $11.
-WITH used AS (
-    SELECT coalesce(sum(extract(epoch FROM upper(period) - lower(period))), 0) AS seconds
-    FROM bookings
-    WHERE tenant_id = $1 AND project_id = $5 AND $11::numeric IS NOT NULL
-      AND status IN ('pending', 'confirmed', 'completed')
-), n AS (
-    UPDATE tenant_counters
-    SET booking_number = booking_number + 1, event_seq = event_seq + 1
-    WHERE tenant_id = $1
-      AND ($11::numeric IS NULL
-           OR (SELECT seconds FROM used) + extract(epoch FROM $9::timestamptz - $8::timestamptz)
-              <= $11::numeric * 3600)
-    RETURNING booking_number, event_seq
-), b AS (
-    INSERT INTO bookings (tenant_id, id, number, resource_id, project_id, requester_id, title,
-                          note, period, status)
-    SELECT $1, $2, n.booking_number, $3, $5, $4, $6, $7, tstzrange($8, $9, '[)'), $10 FROM n
-    RETURNING id, number, resource_id, project_id, requester_id, title, note,
-        lower(period) AS start, upper(period) AS "end", status, version, created_at, updated_at,
-        escalated_at
-), data AS (
-    -- $15/$16: the booking and its diff as JSON, but for the number taken here.
-    SELECT jsonb_set($15::jsonb, '{number}', to_jsonb(b.number)) AS after,
-        jsonb_set($16::jsonb, '{number}', jsonb_build_array(NULL, b.number)) AS diff
-    FROM b
-), audit AS (
-    INSERT INTO audit_log (tenant_id, id, actor_id, action, entity_type, entity_id,
-                           correlation_id, before, after, diff)
-    SELECT $1, $12, $13, 'booking.created', 'booking', $2, $14, NULL, data.after, data.diff
-    FROM data
-), event AS (
-    INSERT INTO events (tenant_id, seq, type, actor_id, entity_type, entity_id, data)
-    SELECT $1, n.event_seq, 'booking.created', $13, 'booking', $2, data.after FROM n, data
-    RETURNING seq
-)
-SELECT b.*, pg_notify('booking_events', $1::text || ':' || event.seq) FROM b, event;
+-- booking_contexts --
+-- The booking context (no project) of up to $2 of the tenant's resources, with stamps: what create_booking judges on.
+SELECT c.* FROM resources r CROSS JOIN LATERAL app_booking_context($1, r.id, NULL) c
+WHERE r.tenant_id = $1
+LIMIT $2;
+
+-- create_booking --
+-- A whole create in one statement: role and tenant, resource lock and pre-check, context stamp, budget, number, seq, INSERT, audit, event (app_create_booking, migration 0005).
+SELECT * FROM app_create_booking($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+                                 $15, $16);
 
 -- project_booked_seconds --
 -- Seconds of a project's blocking bookings, except one booking (to explain a refused budget).

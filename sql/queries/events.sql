@@ -1,6 +1,7 @@
 -- record_change --
--- Audit entry, next per-tenant seq, event row and NOTIFY in one statement; the counter
--- row is locked last in the transaction so it is held only until commit.
+-- Audit entry, next per-tenant seq and event row in one statement; the counter row is
+-- locked last in the transaction so it is held only until commit. No NOTIFY: the relay
+-- is woken after commit (realtime/wake.py).
 WITH audit AS (
     INSERT INTO audit_log (tenant_id, id, actor_id, action, entity_type, entity_id,
                            correlation_id, before, after, diff)
@@ -13,7 +14,7 @@ WITH audit AS (
     SELECT $1, event_seq, $4, $3, $5, $6, $9 FROM counter
     RETURNING seq, at
 )
-SELECT seq, at, pg_notify('booking_events', $1::text || ':' || seq) FROM event;
+SELECT seq, at FROM event;
 
 -- events_since --
 -- Events after a seq, in order, bounded.

@@ -2,6 +2,18 @@
 -- Every tenant's latest event seq, through the definer function (no tenant scope needed).
 SELECT tenant_id, seq FROM app_event_heads();
 
+-- relay_cursors --
+-- Per tenant, the last seq the relay leader emitted (definer function, no tenant scope).
+SELECT tenant_id, seq FROM app_relay_cursors();
+
+-- save_relay_cursors --
+-- Move the relay's per-tenant cursors forward; never back.
+SELECT app_relay_save($1::uuid[], $2::bigint[]);
+
+-- events_after --
+-- Events of several tenants, each after its own seq, at most $3 per tenant, by tenant and seq (definer function).
+SELECT tenant_id, seq, type, at, actor_id, data FROM app_events_after($1::uuid[], $2::bigint[], $3);
+
 -- socket_users --
 -- The current role of the given users of the current tenant, and whether each is active.
 SELECT id, role, deactivated_at IS NULL AS active FROM users

@@ -16,33 +16,54 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
 
 
 class Counter:
-    """Statements that HTTP requests send through ``Tx`` (not the tenant's ``set_config``,
-    nor what background tasks such as the realtime relay read meanwhile)."""
+    """Statements that HTTP requests send through ``Tx`` (not the opening ``BEGIN`` with
+    the tenant's ``set_config``, nor what background tasks such as the realtime relay read
+    meanwhile), and the database round trips they cost: each statement, and the opening
+    and the ``COMMIT`` of every transaction that was opened (a ``sole`` statement alone
+    opens none)."""
 
     def __init__(self) -> None:
         self.statements: list[str] = []
+        self.begins = 0
 
     def reset(self) -> None:
         self.statements.clear()
+        self.begins = 0
 
     @property
     def count(self) -> int:
         return len(self.statements)
 
+    @property
+    def round_trips(self) -> int:
+        return len(self.statements) + 2 * self.begins
+
 
 @pytest.fixture
 def statements(monkeypatch: pytest.MonkeyPatch) -> Counter:
     counter = Counter()
-    for name in ("fetch", "fetchrow", "fetchval", "execute"):
+
+    def by_request(tx: Tx) -> bool:
+        return tx.ctx.user_id is not None and tx.ctx.request_id != "-"
+
+    for name in ("fetch", "fetchrow", "fetchval", "execute", "sole"):
         original = getattr(Tx, name)
 
         def counted(original: Any = original) -> Any:
             async def method(self: Tx, query: str, *args: Any) -> Any:
-                if self.ctx.user_id is not None and self.ctx.request_id != "-":
+                if by_request(self):
                     counter.statements.append(query.split("\n", 1)[0])
                 return await original(self, query, *args)
 
             return method
 
         monkeypatch.setattr(Tx, name, counted())
+    begin = Tx.begin
+
+    async def counted_begin(self: Tx) -> None:
+        if by_request(self) and self.state == "idle":
+            counter.begins += 1
+        await begin(self)
+
+    monkeypatch.setattr(Tx, "begin", counted_begin)
     return counter

@@ -2,6 +2,8 @@
 the same body as the exclusion-constraint fallback, and exact under concurrency."""
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -22,12 +24,37 @@ def _same_problem(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-async def _without_precheck(monkeypatch: pytest.MonkeyPatch) -> None:
+# The resource lock without its overlap pre-check: what app_lock_resource would be without.
+_LOCK_ONLY = """
+CREATE OR REPLACE FUNCTION app_lock_resource(
+    p_tenant uuid, p_resource uuid, p_start timestamptz, p_end timestamptz, p_excluding uuid
+) RETURNS jsonb LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_tenant::text || '/' || p_resource::text, 0));
+    RETURN NULL;
+END
+$$"""
+
+
+@contextlib.asynccontextmanager
+async def _without_precheck(monkeypatch: pytest.MonkeyPatch, db: Database) -> AsyncIterator[None]:
+    """Edits skip ``check_free``; creates (whose pre-check is in SQL) run with the lock only,
+    so the exclusion constraint answers."""
+
     async def allow(*_args: Any, **_kwargs: Any) -> None:
         return None
 
     monkeypatch.setattr(service, "check_free", allow)
     monkeypatch.setattr(transitions, "check_free", allow)
+    original = await db.pool.fetchval(
+        "SELECT pg_get_functiondef('app_lock_resource(uuid, uuid, timestamptz, timestamptz,"
+        " uuid)'::regprocedure)"
+    )
+    await db.pool.execute(_LOCK_ONLY)
+    try:
+        yield
+    finally:
+        await db.pool.execute(original)
 
 
 async def _three_bookings(w: World) -> list[dict[str, Any]]:
@@ -39,19 +66,20 @@ async def _three_bookings(w: World) -> list[dict[str, Any]]:
 
 
 async def test_losing_create_costs_one_statement_and_answers_like_the_fallback(
-    client: httpx.AsyncClient, statements: Counter, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient, statements: Counter, monkeypatch: pytest.MonkeyPatch, db: Database
 ) -> None:
     w = await world(client)
     taken = await _three_bookings(w)
     statements.reset()
     precheck = _same_problem(await w.book(at("08:30"), at("10:30"), expect=None))
-    assert statements.count == 1, statements.statements  # booking_context only
+    # create_booking alone (autocommit): the pre-check answers before any write
+    assert (statements.count, statements.round_trips) == (1, 1), statements.statements
     assert [c["id"] for c in precheck["conflicts"]] == [b["id"] for b in taken]
     assert precheck["conflicts"][1] == {
         key: taken[1][key] for key in ("id", "number", "start", "end", "status")
     }
-    await _without_precheck(monkeypatch)
-    fallback = _same_problem(await w.book(at("08:30"), at("10:30"), expect=None))
+    async with _without_precheck(monkeypatch, db):
+        fallback = _same_problem(await w.book(at("08:30"), at("10:30"), expect=None))
     assert fallback == precheck
     # Nothing was written by either loser: the next number follows the last booking's.
     after = (await w.book(at("12:00"), at("13:00"))).json()
@@ -59,7 +87,7 @@ async def test_losing_create_costs_one_statement_and_answers_like_the_fallback(
 
 
 async def test_losing_move_answers_like_the_fallback(
-    client: httpx.AsyncClient, statements: Counter, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient, statements: Counter, monkeypatch: pytest.MonkeyPatch, db: Database
 ) -> None:
     w = await world(client)
     other = await w.resource_with(name="Other")
@@ -85,8 +113,8 @@ async def test_losing_move_answers_like_the_fallback(
     assert statements.count == 4, statements.statements
     assert [c["id"] for c in prechecked[0]["conflicts"]] == [a["id"]]
     assert [c["id"] for c in prechecked[1]["conflicts"]] == [busy["id"]]
-    await _without_precheck(monkeypatch)
-    assert [_same_problem(await patch()), _same_problem(await assign())] == prechecked
+    async with _without_precheck(monkeypatch, db):
+        assert [_same_problem(await patch()), _same_problem(await assign())] == prechecked
     # A move that only overlaps the booking itself is free.
     assert (await client.patch(
         f"/v1/bookings/{b['id']}", json={"start": at("09:15")}, headers=w.manager
@@ -136,12 +164,15 @@ async def test_precheck_sees_what_the_lock_holder_committed_while_it_waited(
             tx, resource_id=resource, project_id=None, start=start, end=end, excluding=None
         )
         assert context is not None and context["conflicts"] is None
-        row = await queries.insert_booking(
-            tx, booking_id=uuid4(), resource_id=resource, requester_id=ctx.user_id or uuid4(),
-            project_id=None, title="", note="", start=start, end=end, status="confirmed",
-            budget_hours=None, after={}, diff={},
-        )  # fmt: skip
-        assert row is not None
+        stamp = None
+        for _ in range(2):  # the first answer is the context and its stamp ("stale")
+            row = await queries.create_booking(
+                tx, stamp=stamp, booking_id=uuid4(), resource_id=resource,
+                requester_id=ctx.user_id or uuid4(), project_id=None, title="", note="",
+                start=start, end=end, status="confirmed", after={}, diff={},
+            )  # fmt: skip
+            stamp = row["stamp"]
+        assert row["outcome"] == "created"
         task = asyncio.create_task(second())
         await waiting.wait()
         await asyncio.sleep(0.3)  # the second statement is now queued on the lock

@@ -1,4 +1,4 @@
-"""Fixed statement counts: the create transaction, and list endpoints at 1 and 100 rows."""
+"""Fixed statement and round-trip counts: creates, and list endpoints at 1 and 100 rows."""
 
 import asyncio
 
@@ -8,26 +8,51 @@ from tests.server.bookings.common import at, world
 from tests.server.bookings.conftest import Counter
 
 
-async def test_create_costs_two_statements_plus_set_config(
-    client: httpx.AsyncClient, statements: Counter
-) -> None:
+async def test_a_create_is_one_round_trip(client: httpx.AsyncClient, statements: Counter) -> None:
     w = await world(client)
+    other = await w.resource_with(name="Other")
     statements.reset()
-    await w.book(at("08:00"), at("09:00"))
-    # booking_context (advisory lock, overlap pre-check, reads), insert_booking (number, insert,
-    # audit, seq, event and NOTIFY in one statement)
-    assert statements.count == 2, statements.statements
+    await w.book(at("07:00"), at("08:00"))
+    # The first create of a tenant in a process learns the contexts of its resources:
+    # BEGIN, booking_contexts, create_booking, COMMIT.
+    assert (statements.count, statements.round_trips) == (2, 4), statements.statements
+    for resource in (w.resource, other):
+        statements.reset()
+        await w.book(at("08:00"), at("09:00"), resource_id=resource["id"])
+        # create_booking alone: role, tenant, lock, pre-check, number, seq, insert, audit,
+        # event
+        assert (statements.count, statements.round_trips) == (1, 1), statements.statements
     project = await client.post(
         "/v1/projects", json={"name": "P", "budget_hours": 5}, headers=w.admin
     )
+    pid = project.json()["id"]
     statements.reset()
-    await w.book(at("09:00"), at("10:00"), project_id=project.json()["id"])
-    assert statements.count == 3, statements.statements  # + the project row lock
+    await w.book(at("06:00"), at("06:30"), project_id=pid)
+    # A context with a project is learnt on its own: answered "stale" with it, then written.
+    assert (statements.count, statements.round_trips) == (2, 2), statements.statements
+    statements.reset()
+    await w.book(at("09:00"), at("10:00"), project_id=pid)
+    # The budget (project row lock and sum) is inside the same statement.
+    assert (statements.count, statements.round_trips) == (1, 1), statements.statements
+
+
+async def test_what_adds_round_trips_to_a_create(
+    client: httpx.AsyncClient, statements: Counter
+) -> None:
+    w = await world(client)
+    await w.book(at("07:00"), at("08:00"))
     await w.settings(expire_after="PT1H", remind_before="PT1H")
     statements.reset()
     await w.book(at("10:00"), at("11:00"))
-    assert statements.count == 3, statements.statements  # + one insert of its timers
+    # The kept context is stale (settings changed): answered without a write, then a
+    # transaction for the booking and its timers: BEGIN, create, timers, COMMIT.
+    assert statements.count == 3, statements.statements
+    assert statements.round_trips == 5, statements.statements
+    statements.reset()
+    await w.book(at("11:00"), at("12:00"))
+    assert (statements.count, statements.round_trips) == (2, 4), statements.statements
     await w.settings(expire_after=None, remind_before=None)
+    await w.book(at("07:00"), at("07:30"), expect=None)  # learns the new settings
     statements.reset()
     response = await client.post(
         "/v1/bookings",
@@ -35,7 +60,8 @@ async def test_create_costs_two_statements_plus_set_config(
         headers={**w.manager, "Idempotency-Key": "k1"},
     )
     assert response.status_code == 201
-    assert statements.count == 5, statements.statements  # + expire, claim and store the key
+    # BEGIN, expire, claim, create, store, COMMIT
+    assert (statements.count, statements.round_trips) == (4, 6), statements.statements
 
 
 async def test_list_endpoints_cost_the_same_at_1_and_100_rows(

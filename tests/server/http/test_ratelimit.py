@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from typing import Any
 
 import httpx
+import pytest
+from redis.asyncio import Redis
 
 from server.config import Settings
 from tests.factories import PASSWORD, add_user, auth, client_with, signup
@@ -46,3 +50,31 @@ async def test_limits_are_per_user(settings: Settings, client: httpx.AsyncClient
         ).status_code == 204
         # Reads are not write-limited.
         assert (await limited.get("/v1/me", headers=tenant.headers)).status_code == 200
+
+
+async def test_an_authenticated_write_costs_one_redis_round_trip(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The revocation check reads its key inside the write limit's script."""
+    async with client_with(settings, rate_limit_write="100/minute") as limited:
+        tenant = await signup(limited)
+        me = asyncio.current_task()
+        sent: list[str] = []
+        original = Redis.execute_command
+
+        async def counted(self: Redis, *args: Any, **kwargs: Any) -> Any:
+            if asyncio.current_task() is me:
+                sent.append(str(args[0]))
+            return await original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Redis, "execute_command", counted)
+        for name in ("warm", "measured"):  # the first call also loads the script
+            sent.clear()
+            response = await limited.post(
+                "/v1/resources", json={"name": name, "kind": "room"}, headers=tenant.headers
+            )
+            assert response.status_code == 201, response.text
+        assert sent == ["EVALSHA"]
+        sent.clear()
+        assert (await limited.get("/v1/me", headers=tenant.headers)).status_code == 200
+        assert sent == ["GET"]  # reads: the revocation check only
