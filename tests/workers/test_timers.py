@@ -88,6 +88,15 @@ async def test_escalate_then_expire_through_the_worker_with_mail(
 
         assert await eventually(delivered, within=15), worker.log()
         assert sink.attempts == 6
+
+        async def recorded() -> bool:
+            # The server accepts a message just before the worker commits it as sent.
+            return not await conn.fetchval(
+                "SELECT count(*) FROM notifications WHERE tenant_id = $1 AND state <> 'sent'",
+                uuid.UUID(w.tenant.id),
+            )
+
+        assert await eventually(recorded, within=5), worker.log()
         states = await conn.fetch(
             "SELECT kind, state, attempts FROM notifications WHERE tenant_id = $1",
             uuid.UUID(w.tenant.id),
