@@ -28,7 +28,11 @@ DEFAULTS: dict[str, dict[str, float]] = {
     "fanout": {"clients": 4, "tenants": 1, "resources": 50, "listeners": 2000},
     "idle": {"clients": 1, "tenants": 1, "resources": 1, "listeners": 1000, "duration": 2},
     "schedule": {"clients": 32, "tenants": 1, "resources": 200, "listeners": 0},
+    "search": {"clients": 32, "tenants": 1, "resources": 200, "listeners": 0},
+    "series": {"clients": 1, "tenants": 1, "resources": 200, "listeners": 0},
 }
+# Scenarios whose figure is not the creates (those only seed them).
+READS = ("schedule", "search", "series")
 
 
 def log(line: str) -> None:
@@ -114,8 +118,8 @@ def plan_from(args: argparse.Namespace) -> Plan:
 
 
 def median_line(results: Sequence[Result]) -> str:
-    # The schedule scenario's creates only seed it: its figure is the reads.
-    name = "schedule" if results[0].scenario == "schedule" else "create"
+    scenario = results[0].scenario
+    name = scenario if scenario in READS else "create"
     creates = [op for r in results for op in r.operations if op.name == name]
     rps = statistics.median(op.rps for op in creates) if creates else 0.0
     p99 = statistics.median(op.latency.p99_ms for op in creates) if creates else 0.0
@@ -154,6 +158,8 @@ SMOKE = [
     Plan("fanout", clients=2, duration=2, tenants=1, resources=10, listeners=20, rate=20),
     Plan("idle", clients=1, duration=1, tenants=1, resources=1, listeners=10),
     Plan("schedule", clients=8, duration=1, tenants=1, resources=10, bookings_per_resource=5),
+    Plan("search", clients=8, duration=1, tenants=1, resources=10, bookings_per_resource=5),
+    Plan("series", clients=2, duration=1, tenants=1, resources=10),
 ]
 
 

@@ -177,9 +177,9 @@ async def idle(world: World) -> None:
     await asyncio.sleep(max(0.0, world.deadline - time.monotonic()))
 
 
-async def schedule(world: World) -> None:
-    """Fill a week (``bookings_per_resource`` per resource of the first tenant), then read
-    ``GET /v1/schedule`` for that week again and again, one request at a time."""
+async def _fill_week(world: World) -> None:
+    """``bookings_per_resource`` bookings per resource of the first tenant in the week from
+    BASE, through the API; the measured clock restarts after."""
     tenant = world.tenants[0]
     per = world.bookings_per_resource
     step = WEEK / per
@@ -198,16 +198,73 @@ async def schedule(world: World) -> None:
     )
     world.extra["seed_seconds"] = round(time.monotonic() - seeded, 2)
     world.deadline = time.monotonic() + world.duration
-    url = f"{world.urls[0]}/v1/schedule?from={iso(BASE)}&to={iso(BASE + WEEK)}"
+
+
+async def _read_again(world: World, name: str, url: str, count: Callable[[Any], float]) -> None:
+    """GET ``url`` one request at a time until the deadline; ``count`` of the last body
+    goes in ``extra[name]``."""
+    tenant = world.tenants[0]
     for _ in range(MAX_ROUNDS):
         if time.monotonic() >= world.deadline:
             break
         started = time.perf_counter()
         reply = await request(world.sessions[0], "GET", url, token=tenant.token)
-        world.recorder.record("schedule", reply.status, time.perf_counter() - started)
-        if isinstance(reply.body, dict) and "bookings" in reply.body:
-            world.extra["schedule_bookings"] = len(reply.body["bookings"])
-            world.extra["schedule_resources"] = len(reply.body["resources"])
+        world.recorder.record(name, reply.status, time.perf_counter() - started)
+        if reply.status == 200 and isinstance(reply.body, dict):
+            world.extra[name + "_items"] = count(reply.body)
+
+
+async def schedule(world: World) -> None:
+    """Fill a week (``bookings_per_resource`` per resource of the first tenant), then read
+    ``GET /v1/schedule`` for that week again and again, one request at a time."""
+    await _fill_week(world)
+    url = f"{world.urls[0]}/v1/schedule?from={iso(BASE)}&to={iso(BASE + WEEK)}"
+    await _read_again(world, "schedule", url, lambda body: len(body["bookings"]))
+
+
+async def search(world: World) -> None:
+    """Fill a week as ``schedule`` does, then search it for free one-hour slots on every
+    resource (step PT15M, limit 200), one request at a time."""
+    await _fill_week(world)
+    url = (
+        f"{world.urls[0]}/v1/availability/search?from={iso(BASE)}&to={iso(BASE + WEEK)}"
+        "&duration=PT1H&step=PT15M&limit=200"
+    )
+    await _read_again(world, "search", url, lambda body: len(body["slots"]))
+
+
+SERIES_WEEKS = 52
+
+
+async def series(world: World) -> None:
+    """``clients`` clients each book weekly series of 52 one-hour occurrences
+    (``POST /v1/series``), on their own resources and years, so none conflicts."""
+    tenant = world.tenants[0]
+    resources = tenant.resources
+
+    async def client(index: int) -> None:
+        for round_ in range(MAX_ROUNDS):
+            if time.monotonic() >= world.deadline:
+                return
+            slot = round_ * world.clients + index
+            resource = resources[slot % len(resources)]
+            start = BASE + timedelta(days=371 * (slot // len(resources)))
+            body = {
+                "resource_id": resource,
+                **period(start),
+                "recurrence": {"freq": "weekly", "count": SERIES_WEEKS},
+            }
+            started = time.perf_counter()
+            reply = await request(
+                world.sessions[index % len(world.sessions)], "POST",
+                f"{world.urls[index % len(world.urls)]}/v1/series", token=tenant.token,
+                body=body,
+            )  # fmt: skip
+            world.recorder.record("series", reply.status, time.perf_counter() - started)
+            if reply.status == 201 and isinstance(reply.body, dict):
+                world.extra["series_occurrences"] = len(reply.body["bookings"])
+
+    await asyncio.gather(*(client(i) for i in range(world.clients)))
 
 
 SCENARIOS: dict[str, Callable[[World], Awaitable[None]]] = {
@@ -218,4 +275,6 @@ SCENARIOS: dict[str, Callable[[World], Awaitable[None]]] = {
     "fanout": fanout,
     "idle": idle,
     "schedule": schedule,
+    "search": search,
+    "series": series,
 }

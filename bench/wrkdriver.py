@@ -26,7 +26,7 @@ local names = {"201", "409", "422", "429", "4xx", "5xx", "other"}
 counts = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args)
-  math.randomseed(%(seed)d + os.time())
+  math.randomseed(%(seed)d + os.time() * 1000 + tonumber(args[1] or "0"))
   for _, name in ipairs(names) do _G["n" .. name] = 0 end
 end
 request = function()
@@ -48,15 +48,15 @@ response = function(status, headers, body)
 end
 done = function(summary, latency, requests)
   for _, p in ipairs({50, 90, 99}) do
-    io.write(string.format("latency p%%d %%d\n", p, latency:percentile(p)))
+    io.write(string.format("latency p%%d %%d\\n", p, latency:percentile(p)))
   end
-  io.write(string.format("latency max %%d\n", latency.max))
+  io.write(string.format("latency max %%d\\n", latency.max))
   local e = summary.errors
-  io.write(string.format("status noanswer %%d\n", e.connect + e.read + e.write + e.timeout))
+  io.write(string.format("status noanswer %%d\\n", e.connect + e.read + e.write + e.timeout))
   for _, name in ipairs(names) do
     local n = 0
     for _, thread in ipairs(threads) do n = n + thread:get("n" .. name) end
-    io.write(string.format("status %%s %%d\n", name, n))
+    io.write(string.format("status %%s %%d\\n", name, n))
   end
 end
 """
@@ -90,21 +90,27 @@ def drive(
         per = max(1, clients // len(urls))
         procs = [
             subprocess.Popen(
+                # wrk's timeout above the server's worst latency; the index after "--"
+                # seeds each wrk apart, so they book different slots.
                 [
                     "wrk",
                     "-t1",
                     f"-c{per}",
                     f"-d{int(seconds)}s",
+                    "--timeout",
+                    "30s",
                     "--latency",
                     "-s",
                     str(path),
                     f"{url}/v1/bookings",
+                    "--",
+                    str(index),
                 ],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
             )
-            for url in urls
+            for index, url in enumerate(urls)
         ]
         outputs = [proc.communicate(timeout=seconds + 60)[0] for proc in procs]
     statuses: dict[str, int] = {}
@@ -115,6 +121,8 @@ def drive(
         if found is None:
             raise RuntimeError(f"wrk failed:\n{text[-1500:]}")
         requests += int(found.group(1))
+        if not _STATUS.search(text):
+            raise RuntimeError(f"wrk's script printed no statuses:\n{text[-1500:]}")
         for status, count in _STATUS.findall(text):
             if int(count):
                 name = "no answer" if status == "noanswer" else status

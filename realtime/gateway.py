@@ -1,4 +1,5 @@
-"""Socket.IO handlers: connect auth, the tenant room, ``sync``, ``reauth`` and booking RPCs.
+"""Socket.IO handlers: connect auth, the tenant room, ``sync``, ``reauth``, booking, hold
+and series RPCs.
 
 Every client event is answered through its acknowledgement with the same problem body
 HTTP renders (without ``request_id``); nothing a client sends can change its rooms.
@@ -16,8 +17,8 @@ import msgspec
 import socketio
 
 from realtime import queries
-from realtime.rpc import BookingRpc
-from realtime.schemas import ReauthIn, SyncIn, TransitionIn
+from realtime.rpc import BookingRpc, SchedulingRpc
+from realtime.schemas import HoldIn, ReauthIn, SyncIn, TransitionIn
 from realtime.sessions import Sessions, SocketSession, tenant_room
 from server import errors
 from server.auth.tokens import decode_access_token
@@ -45,6 +46,7 @@ class Gateway:
         self.sessions = sessions
         self.db: Database | None = None
         self.rpc: BookingRpc | None = None
+        self.scheduling: SchedulingRpc | None = None
         self._in_flight: dict[str, int] = {}
         sio.on("connect", self.on_connect)
         sio.on("disconnect", self.on_disconnect)
@@ -52,11 +54,18 @@ class Gateway:
         sio.on("reauth", self.on_reauth)
         sio.on("booking.create", self.on_booking_create)
         sio.on("booking.transition", self.on_booking_transition)
+        sio.on("hold.create", self.on_hold_create)
+        sio.on("hold.confirm", self.on_hold_confirm)
+        sio.on("hold.release", self.on_hold_release)
+        sio.on("series.create", self.on_series_create)
         sio.on("*", self.on_unknown)
 
-    def bind(self, db: Database, rpc: BookingRpc | None) -> None:
+    def bind(
+        self, db: Database, rpc: BookingRpc | None, scheduling: SchedulingRpc | None = None
+    ) -> None:
         self.db = db
         self.rpc = rpc
+        self.scheduling = scheduling
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -95,6 +104,18 @@ class Gateway:
 
     async def on_booking_transition(self, sid: str, *args: Any) -> Ack:
         return _rpc_ack(*await self._answer(sid, args, self._transition))
+
+    async def on_hold_create(self, sid: str, *args: Any) -> Ack:
+        return _rpc_ack(*await self._answer(sid, args, self._hold_create), key="hold")
+
+    async def on_hold_confirm(self, sid: str, *args: Any) -> Ack:
+        return _rpc_ack(*await self._answer(sid, args, self._hold_confirm))
+
+    async def on_hold_release(self, sid: str, *args: Any) -> Ack:
+        return _rpc_ack(*await self._answer(sid, args, self._hold_release))
+
+    async def on_series_create(self, sid: str, *args: Any) -> Ack:
+        return _rpc_ack(*await self._answer(sid, args, self._series_create), key="series")
 
     async def on_unknown(self, event: Any, sid: str, *args: Any) -> Ack:
         name = str(event)[:64]
@@ -164,6 +185,25 @@ class Gateway:
         body = convert(_object(payload), TransitionIn)
         return await self._booking_rpc().transition(ctx, body)
 
+    async def _hold_create(self, session: SocketSession, ctx: Context, payload: Any) -> Any:
+        return await self._scheduling_rpc().create_hold(ctx, _object(payload))
+
+    async def _hold_confirm(self, session: SocketSession, ctx: Context, payload: Any) -> Any:
+        body = convert(_object(payload), HoldIn)
+        return await self._scheduling_rpc().confirm_hold(ctx, body)
+
+    async def _hold_release(self, session: SocketSession, ctx: Context, payload: Any) -> Any:
+        body = convert(_object(payload), HoldIn)
+        await self._scheduling_rpc().release_hold(ctx, body)
+
+    async def _series_create(self, session: SocketSession, ctx: Context, payload: Any) -> Any:
+        return await self._scheduling_rpc().create_series(ctx, _object(payload))
+
+    def _scheduling_rpc(self) -> SchedulingRpc:
+        if self.scheduling is None:
+            raise errors.Unavailable("Scheduling RPCs are not available on this server")
+        return self.scheduling
+
     def _booking_rpc(self) -> BookingRpc:
         if self.rpc is None:
             raise errors.Unavailable("Booking RPCs are not available on this server")
@@ -183,9 +223,11 @@ def _object(payload: Any) -> Any:
     return payload
 
 
-def _rpc_ack(ok: bool, value: Any) -> Ack:
+def _rpc_ack(ok: bool, value: Any, *, key: str = "booking") -> Ack:
+    """``{"ok": true, <key>: value}`` (just ``{"ok": true}`` when there is no value), or
+    ``{"ok": false, "error": <problem>}``."""
     if not ok:
         return {"ok": False, "error": value}
     if value is None:
         return {"ok": True}
-    return {"ok": True, "booking": value}
+    return {"ok": True, key: value}

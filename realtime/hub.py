@@ -22,7 +22,7 @@ from realtime.fanout import FanoutManager
 from realtime.gateway import Gateway
 from realtime.heartbeat import Ticker
 from realtime.relay import Relay
-from realtime.rpc import BookingRpc
+from realtime.rpc import BookingRpc, SchedulingRpc
 from realtime.sessions import Sessions
 from realtime.transport import FastServer
 from realtime.wake import Waker, wake_channel
@@ -77,8 +77,10 @@ class Realtime:
         """``other`` behind Socket.IO on ``/socket.io/``: HTTP and sockets on one port."""
         return RealtimeApp(self, other)
 
-    async def start(self, db: Database, rpc: BookingRpc | None) -> None:
-        self.gateway.bind(db, rpc)
+    async def start(
+        self, db: Database, rpc: BookingRpc | None, scheduling: SchedulingRpc | None = None
+    ) -> None:
+        self.gateway.bind(db, rpc, scheduling)
         if not self.sio.manager_initialized:
             # Subscribe to the Redis channel now rather than at the first connection, so
             # a socket joining later does not miss what was published meanwhile.

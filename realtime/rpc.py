@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from realtime.schemas import TransitionIn
+from realtime.schemas import HoldIn, TransitionIn
 from server.db import Context
 
 
@@ -18,3 +18,16 @@ class BookingRpc(Protocol):
     async def create(self, ctx: Context, payload: Any) -> dict[str, Any]: ...
 
     async def transition(self, ctx: Context, payload: TransitionIn) -> dict[str, Any]: ...
+
+
+class SchedulingRpc(Protocol):
+    """Holds and series over the socket, with the HTTP routes' services and errors; each
+    returns the entity after the change as plain JSON values (None for a release)."""
+
+    async def create_hold(self, ctx: Context, payload: Any) -> dict[str, Any]: ...
+
+    async def confirm_hold(self, ctx: Context, payload: HoldIn) -> dict[str, Any]: ...
+
+    async def release_hold(self, ctx: Context, payload: HoldIn) -> None: ...
+
+    async def create_series(self, ctx: Context, payload: Any) -> dict[str, Any]: ...

@@ -36,5 +36,21 @@ class TransitionIn(Schema):
         return {k: v for k, v in fields.items() if v is not msgspec.UNSET}
 
 
+class HoldIn(Schema):
+    """``hold.confirm`` / ``hold.release``: the hold's ``id`` (checked like the path
+    segment: not a UUID → 404) and, for confirm, the fields of its HTTP body."""
+
+    id: Annotated[str, msgspec.Meta(max_length=100)]
+    project_id: Any | msgspec.UnsetType = msgspec.UNSET
+    title: Any | msgspec.UnsetType = msgspec.UNSET
+    note: Any | msgspec.UnsetType = msgspec.UNSET
+    status: Any | msgspec.UnsetType = msgspec.UNSET
+
+    def body(self) -> dict[str, Any]:
+        fields = {"project_id": self.project_id, "title": self.title, "note": self.note,
+                  "status": self.status}  # fmt: skip
+        return {k: v for k, v in fields.items() if v is not msgspec.UNSET}
+
+
 class Heartbeat(Out):
     seq: int

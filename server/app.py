@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 
 from realtime.bookings import ServiceBookingRpc
 from realtime.hub import Realtime
+from realtime.scheduling import ServiceSchedulingRpc
 from server import migrations
 from server.audit.routes import api as audit_api
 from server.auth.revocation import Revocations
@@ -26,6 +27,7 @@ from server.config import DEFAULT_NODE_MODULES, Settings
 from server.dashboard.routes import dashboard_api
 from server.db import Database
 from server.events.routes import api as events_api
+from server.holds.routes import api as holds_api
 from server.http.api import Api
 from server.http.docs import docs_api
 from server.http.middleware import RequestContext
@@ -37,7 +39,9 @@ from server.ops.routes import api as ops_api
 from server.projects.routes import api as projects_api
 from server.resources.routes import api as resources_api
 from server.schedule.routes import api as schedule_api
+from server.series.routes import api as series_api
 from server.tenants.routes import api as tenants_api
+from server.time_off.routes import api as time_off_api
 from server.users.routes import api as users_api
 from server.webhooks.routes import api as webhooks_api
 from server.workflow import queue
@@ -69,6 +73,9 @@ def build_api(node_modules: Path = DEFAULT_NODE_MODULES) -> Api:
     api.include(resources_api)
     api.include(projects_api)
     api.include(bookings_api)
+    api.include(series_api)
+    api.include(holds_api)
+    api.include(time_off_api)
     api.include(schedule_api)
     api.include(audit_api)
     api.include(notifications_api)
@@ -111,7 +118,11 @@ def create_app(settings: Settings) -> ASGIApp:
             revocations=Revocations(redis, settings.access_token_ttl),
         )
         state["rt"] = rt
-        await realtime.start(db, rpc=ServiceBookingRpc(db, rt.limits.check_write))
+        await realtime.start(
+            db,
+            rpc=ServiceBookingRpc(db, rt.limits.check_write),
+            scheduling=ServiceSchedulingRpc(db, rt.limits.check_write),
+        )
         try:
             yield
         finally:

@@ -30,6 +30,8 @@ UNIQUE_ERRORS: dict[str, type[errors.AppError]] = {
 }
 EXCLUSION_ERRORS: dict[str, type[errors.AppError]] = {
     "bookings_no_overlap": errors.BookingConflict,
+    # Holds are written under the resource's lock after the check; this is the backstop.
+    "holds_no_overlap": errors.BookingConflict,
 }
 ISOLATION = {
     "read_committed": "READ COMMITTED",
@@ -38,6 +40,8 @@ ISOLATION = {
 }
 CHECK_ERRORS: dict[str, type[errors.AppError]] = {
     "bookings_period_check": errors.InvalidPeriod,
+    "holds_period_check": errors.InvalidPeriod,
+    "time_off_period_check": errors.InvalidPeriod,
 }
 
 

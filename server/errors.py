@@ -128,6 +128,14 @@ class BookingConflict(Conflict):
         self.extras.setdefault("conflicts", [])
 
 
+class ResourceUnavailable(Conflict):
+    code, title = "resource_unavailable", "Resource unavailable"
+
+    def __init__(self, detail: str | None = None, **extras: Any) -> None:
+        super().__init__(detail or "The resource has time off in that period", **extras)
+        self.extras.setdefault("time_off", [])
+
+
 class BudgetExceeded(Conflict):
     code, title = "budget_exceeded", "Budget exceeded"
 

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from server.config import Settings
 from server.db import Database
+from server.holds import service as holds
 from server.notifications import service as notifications
 from server.workflow import engine, maintenance
 from workers import dispatcher
@@ -48,19 +49,32 @@ async def deliver_notification(ctx: dict[str, Any], tenant_id: str, notification
     )
 
 
+async def release_hold(ctx: dict[str, Any], tenant_id: str, hold_id: str) -> str:
+    """Release one hold at its expiry if it is still unreleased (``hold.released``)."""
+    return await holds.expire_hold(_db(ctx), UUID(str(tenant_id)), UUID(str(hold_id)))
+
+
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
-    """The safety net: apply every overdue timer and send every due message (and, when
-    this process runs no dispatcher loop, turn events into mail and webhook deliveries)."""
+    """The safety net: apply every overdue timer, release every expired hold and send
+    every due message (and, when this process runs no dispatcher loop, turn events into
+    mail and webhook deliveries)."""
     deadline = time.monotonic() + SWEEP_BUDGET_SECONDS
     fired = await engine.sweep(_db(ctx), deadline=deadline)
+    expired = await holds.sweep(_db(ctx), deadline=deadline)
     hooks = 0
     if "dispatcher" not in ctx:
         await dispatcher.mail_pass(_db(ctx))
         hooks = await dispatcher.webhook_pass(_db(ctx), _settings(ctx), deadline=deadline)
     sent = await notifications.deliver_due(_db(ctx), _settings(ctx))
-    if fired or sent or hooks:
-        log.info("sweep applied %d timers, sent %d messages, %d webhook events", fired, sent, hooks)
-    return {"timers": fired, "notifications": sent, "webhook_events": hooks}
+    if fired or expired or sent or hooks:
+        log.info(
+            "sweep applied %d timers, released %d holds, sent %d messages, %d webhook runs",
+            fired,
+            expired,
+            sent,
+            hooks,
+        )
+    return {"timers": fired, "holds": expired, "notifications": sent, "webhook_runs": hooks}
 
 
 async def maintain(ctx: dict[str, Any]) -> dict[str, int]:

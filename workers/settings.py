@@ -97,7 +97,7 @@ async def open_database(settings: Settings) -> Database:
 def build(settings: Settings, **ctx: Any) -> type:
     """A WorkerSettings class for ``settings``; ``ctx`` seeds the jobs' context."""
     attributes: dict[str, Any] = {
-        "functions": [jobs.fire_timer, jobs.deliver_notification],
+        "functions": [jobs.fire_timer, jobs.deliver_notification, jobs.release_hold],
         "cron_jobs": cron_jobs(settings),
         "redis_settings": queue.redis_settings(settings.require_redis_url()),
         "queue_name": queue.QUEUE_NAME,

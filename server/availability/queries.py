@@ -12,6 +12,18 @@ from server.sql import QUERIES
 async def availability_window(
     tx: Tx, *, resource_id: UUID, start: datetime, end: datetime
 ) -> list[asyncpg.Record]:
-    """The resource's rows joined with its blocking bookings in ``[start, end)``; none if
-    the resource is unknown to this tenant."""
+    """The resource's rows joined with what blocks it in ``[start, end)`` (``kind``:
+    booking, hold, time_off); none if the resource is unknown to this tenant."""
     return await tx.fetch(QUERIES["availability_window"], tx.tenant_id, resource_id, start, end)
+
+
+async def search_resources(
+    tx: Tx, *, kind: str | None, skills: list[str] | None, resource_ids: list[UUID] | None
+) -> list[asyncpg.Record]:
+    return await tx.fetch(QUERIES["search_resources"], tx.tenant_id, kind, skills, resource_ids)
+
+
+async def search_busy(
+    tx: Tx, *, resource_ids: list[UUID], start: datetime, end: datetime
+) -> list[asyncpg.Record]:
+    return await tx.fetch(QUERIES["search_busy"], tx.tenant_id, resource_ids, start, end)

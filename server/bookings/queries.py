@@ -31,6 +31,21 @@ async def booking_context(
     )
 
 
+async def periods_context(
+    tx: Tx,
+    *,
+    resource_id: UUID,
+    project_id: UUID | None,
+    starts: list[datetime],
+    ends: list[datetime],
+) -> asyncpg.Record | None:
+    """Like ``booking_context`` for several periods, but always takes the resource's lock
+    first; ``conflicts`` lists every clash, each with its ``occurrence_start``."""
+    return await tx.fetchrow(
+        QUERIES["periods_context"], tx.tenant_id, resource_id, project_id, starts, ends
+    )
+
+
 async def lock_project(tx: Tx, project_id: UUID) -> Decimal | None:
     value = await tx.fetchval(QUERIES["lock_booking_project"], tx.tenant_id, project_id)
     return value if isinstance(value, Decimal) else None

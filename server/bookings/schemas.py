@@ -31,6 +31,7 @@ class BookingOut(Out):
     created_at: datetime
     updated_at: datetime
     escalated_at: datetime | None
+    series_id: UUID | None = None
 
 
 PERIOD_CHECKS: Mapping[str, Check] = dict.fromkeys(("start", "end"), check_calendar_time)
@@ -84,8 +85,19 @@ class BookingPage(Out):
 
 
 class ConflictOut(Out):
+    """A blocking booking, or a live hold (``number`` null, ``status`` "held"); in a
+    series' answer, ``occurrence_start`` names the occurrence it clashes with."""
+
     id: UUID
-    number: int
+    number: int | None
     start: datetime
     end: datetime
-    status: Status
+    status: Status | Literal["held"]
+    occurrence_start: datetime | msgspec.UnsetType = msgspec.UNSET
+
+
+class TimeOffConflictOut(Out):
+    id: UUID
+    start: datetime
+    end: datetime
+    occurrence_start: datetime | msgspec.UnsetType = msgspec.UNSET

@@ -25,7 +25,7 @@ from uuid import UUID
 import msgspec
 
 from server import errors
-from server.bookings import queries
+from server.bookings import blocking, queries
 from server.bookings.rules import (
     EDITABLE,
     check_period,
@@ -72,6 +72,7 @@ def booking_out(row: Mapping[str, Any]) -> BookingOut:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         escalated_at=row["escalated_at"],
+        series_id=row.get("series_id"),
     )
 
 
@@ -99,7 +100,8 @@ async def check_free(
     end: datetime,
     excluding: UUID | None,
 ) -> None:
-    """409 with the overlapping bookings ``booking_context`` found under the resource's lock:
+    """409 with what ``booking_context`` found blocking under the resource's lock
+    (bookings and live holds: ``booking_conflict``; else time off: ``resource_unavailable``):
     the loser of a race is answered without an INSERT or a second transaction. A refused
     budget still wins over a conflict, as when the write statement decided both."""
     found = context["conflicts"]
@@ -109,8 +111,7 @@ async def check_free(
         booked = await queries.project_booked_seconds(tx, project_id, excluding=excluding)
         if booked + Decimal((end - start).total_seconds()) > budget * 3600:
             raise _budget_error(budget, booked / 3600, _hours(start, end))
-    conflicts = _conflict_bodies(msgspec.convert(found, list[ConflictOut]))
-    raise errors.BookingConflict(conflicts=conflicts)
+    blocking.refuse(found)
 
 
 def on_conflict(
@@ -128,7 +129,7 @@ def on_conflict(
     err.reread = reread
 
 
-async def _budget_exceeded(
+async def budget_exceeded(
     tx: Tx, project_id: UUID, budget: Decimal, hours: Decimal, excluding: UUID | None
 ) -> errors.BudgetExceeded:
     booked = await queries.project_booked_seconds(tx, project_id, excluding=excluding) / 3600
@@ -188,6 +189,7 @@ def _planned(
                 "created_at": start,
                 "updated_at": start,
                 "escalated_at": None,
+                "series_id": None,
             }
         )
     )
@@ -254,14 +256,41 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
         booked = Decimal(row["booked_seconds"]) / 3600
         raise _budget_error(row["budget_hours"], booked, _hours(start, end))
     if outcome == "conflict":
-        found = msgspec.convert(row["conflicts"], list[ConflictOut])
-        raise errors.BookingConflict(conflicts=_conflict_bodies(found))
+        blocking.refuse(row["conflicts"])
     assert outcome == "created", outcome
     tx.wrote_event()
     after = booking_out(row)
     assert context is not None
     await schedule_timers(tx, None, after, settings=TimerSettings.from_row(context))
     return after
+
+
+async def lock_budget(
+    tx: Tx, context: Mapping[str, Any], project_id: UUID | None
+) -> Decimal | None:
+    """Lock the project's row when it has a budget (concurrent budget checks queue on it);
+    its budget in hours, or None."""
+    if project_id is None or context["budget_hours"] is None:
+        return None
+    return await queries.lock_project(tx, project_id)
+
+
+async def lock_periods(
+    tx: Tx,
+    resource_id: UUID,
+    starts: list[datetime],
+    ends: list[datetime],
+    *,
+    project_id: UUID | None = None,
+) -> Mapping[str, Any]:
+    """Take the resource's lock and read what blocks the periods (see ``blocking``), with
+    the resource, the project and the tenant's settings: what holds, time off and series
+    check before they write."""
+    context = await queries.periods_context(
+        tx, resource_id=resource_id, project_id=project_id, starts=starts, ends=ends
+    )
+    assert context is not None, "every tenant has workflow settings"
+    return dict(context)
 
 
 async def get_booking(tx: Tx, booking_id: UUID) -> BookingOut:
@@ -378,7 +407,7 @@ async def update_booking(
         raise
     if row is None:
         if project_id is not None and budget is not None:
-            raise await _budget_exceeded(tx, project_id, budget, _hours(start, end), booking_id)
+            raise await budget_exceeded(tx, project_id, budget, _hours(start, end), booking_id)
         raise errors.Retryable("booking changed under its lock")
     after = booking_out(row)
     await schedule_timers(tx, before, after, settings=timers)

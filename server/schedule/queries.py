@@ -22,3 +22,15 @@ async def bookings(
     tx: Tx, resource_ids: list[UUID] | None, start: datetime, end: datetime
 ) -> list[asyncpg.Record]:
     return await tx.fetch(QUERIES["schedule_bookings"], tx.tenant_id, resource_ids, start, end)
+
+
+async def holds(
+    tx: Tx, resource_ids: list[UUID] | None, start: datetime, end: datetime
+) -> list[asyncpg.Record]:
+    return await tx.fetch(QUERIES["schedule_holds"], tx.tenant_id, resource_ids, start, end)
+
+
+async def time_off(
+    tx: Tx, resource_ids: list[UUID] | None, start: datetime, end: datetime
+) -> list[asyncpg.Record]:
+    return await tx.fetch(QUERIES["schedule_time_off"], tx.tenant_id, resource_ids, start, end)

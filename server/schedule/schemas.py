@@ -5,8 +5,10 @@ from uuid import UUID
 import msgspec
 
 from server.bookings.schemas import BookingOut
+from server.holds.schemas import HoldOut
 from server.resources.schemas import ResourceOut
 from server.schemas import AwareDatetime, Out, Schema
+from server.time_off.schemas import TimeOffOut
 
 
 class ScheduleQuery(Schema):
@@ -21,3 +23,5 @@ class ScheduleOut(Out):
     seq: int
     resources: list[ResourceOut]
     bookings: list[BookingOut]
+    holds: list[HoldOut]
+    time_off: list[TimeOffOut]

@@ -1,4 +1,5 @@
-"""The schedule: seq, resources and bookings read in one REPEATABLE READ snapshot."""
+"""The schedule: seq, resources, bookings, live holds and time off read in one
+REPEATABLE READ snapshot."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from server import errors
 from server.bookings.rules import utc
 from server.bookings.service import booking_out
 from server.db import Tx
+from server.holds.service import hold_out
 from server.resources.service import resource_out
 from server.schedule import queries
 from server.schedule.schemas import ScheduleOut, ScheduleQuery
+from server.time_off.service import time_off_out
 
 MAX_WINDOW = timedelta(days=93)
 MAX_RESOURCES = 200
@@ -31,4 +34,8 @@ async def schedule(tx: Tx, query: ScheduleQuery) -> ScheduleOut:
     if wanted is not None and len(resources) != len(wanted):
         raise errors.NotFound("resource not found")
     bookings = [booking_out(b) for b in await queries.bookings(tx, wanted, start, end)]
-    return ScheduleOut(seq=seq, resources=resources, bookings=bookings)
+    holds = [hold_out(h) for h in await queries.holds(tx, wanted, start, end)]
+    time_off = [time_off_out(t) for t in await queries.time_off(tx, wanted, start, end)]
+    return ScheduleOut(
+        seq=seq, resources=resources, bookings=bookings, holds=holds, time_off=time_off
+    )

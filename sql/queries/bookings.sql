@@ -11,6 +11,19 @@ LEFT JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = $2
 LEFT JOIN projects p ON p.tenant_id = s.tenant_id AND p.id = $3
 WHERE s.tenant_id = $1;
 
+-- periods_context --
+-- The resource's advisory lock (always), what blocks any of [$4[i], $5[i]) with occurrence_start, now(), resource, project, settings.
+SELECT app_lock_resource_periods($1, $2, $4::timestamptz[], $5::timestamptz[]) AS conflicts,
+    now() AS now, r.id AS resource_id, r.timezone, r.working_hours,
+    r.deactivated_at AS resource_deactivated_at,
+    p.id AS project_id, p.budget_hours, p.deactivated_at AS project_deactivated_at,
+    s.approval_required, s.max_booking_days, s.escalate_after, s.expire_after,
+    s.remind_before, s.auto_complete
+FROM workflow_settings s
+LEFT JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = $2
+LEFT JOIN projects p ON p.tenant_id = s.tenant_id AND p.id = $3
+WHERE s.tenant_id = $1;
+
 -- lock_booking_project --
 -- Lock a project row so budget checks of concurrent bookings on it run one at a time (edits).
 SELECT budget_hours FROM projects WHERE tenant_id = $1 AND id = $2 FOR UPDATE;
@@ -48,7 +61,7 @@ SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text || '/' || b.resourc
         AS locked,
     b.id, b.number, b.resource_id, b.project_id, b.requester_id, b.title, b.note,
     lower(b.period) AS start, upper(b.period) AS "end", b.status, b.version, b.created_at,
-    b.updated_at, b.escalated_at,
+    b.updated_at, b.escalated_at, b.series_id,
     s.escalate_after, s.expire_after, s.remind_before, s.auto_complete
 FROM bookings b JOIN workflow_settings s ON s.tenant_id = b.tenant_id
 WHERE b.tenant_id = $1 AND b.id = $2
@@ -58,7 +71,7 @@ FOR UPDATE OF b;
 -- One booking of the current tenant.
 SELECT id, number, resource_id, project_id, requester_id, title, note,
     lower(period) AS start, upper(period) AS "end", status, version, created_at, updated_at,
-    escalated_at
+    escalated_at, series_id
 FROM bookings WHERE tenant_id = $1 AND id = $2;
 
 -- update_booking --
@@ -78,7 +91,7 @@ WHERE tenant_id = $1 AND id = $2 AND version = $10 AND status = $11
           <= $12::numeric * 3600)
 RETURNING id, number, resource_id, project_id, requester_id, title, note,
     lower(period) AS start, upper(period) AS "end", status, version, created_at, updated_at,
-    escalated_at;
+    escalated_at, series_id;
 
 -- transition_booking --
 -- Guarded transition: from an expected status and version to a new status/mark/resource.
@@ -89,13 +102,13 @@ SET status = coalesce($5, status), status_reason = coalesce($6, status_reason),
 WHERE tenant_id = $1 AND id = $2 AND status = $3 AND version = $4
 RETURNING id, number, resource_id, project_id, requester_id, title, note,
     lower(period) AS start, upper(period) AS "end", status, version, created_at, updated_at,
-    escalated_at;
+    escalated_at, series_id;
 
 -- list_bookings --
 -- A page of bookings by (start, id), each filter optional; $8/$9 continue after a key.
 SELECT id, number, resource_id, project_id, requester_id, title, note,
     lower(period) AS start, upper(period) AS "end", status, version, created_at, updated_at,
-    escalated_at
+    escalated_at, series_id
 FROM bookings
 WHERE tenant_id = $1
   AND ($2::uuid IS NULL OR resource_id = $2)

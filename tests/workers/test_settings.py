@@ -31,7 +31,7 @@ def test_worker_settings_use_msgspec_and_the_heartbeat_key(settings: Settings) -
     assert built.job_deserializer is queue.deserialize  # type: ignore[attr-defined]
     assert built.health_check_key == queue.HEARTBEAT_KEY  # type: ignore[attr-defined]
     names = {f.__name__ for f in built.functions}  # type: ignore[attr-defined]
-    assert names == {"fire_timer", "deliver_notification"}
+    assert names == {"fire_timer", "deliver_notification", "release_hold"}
     crons = {c.name for c in built.cron_jobs}  # type: ignore[attr-defined]
     assert crons == {"sweep", "maintain"}
 

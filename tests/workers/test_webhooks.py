@@ -170,6 +170,6 @@ async def test_the_sweep_delivers_when_no_dispatcher_runs(
         )
     finally:
         await db.close()
-    assert result["webhook_events"] == 1
+    assert result["webhook_runs"] == 1
     assert seqs(hook_server) == [seq]
     assert cursor == seq  # and the events were looked at for mail

@@ -6,6 +6,7 @@ from tests.server.bookings.common import at, world
 SHAPE = {
     "id", "number", "resource_id", "project_id", "requester_id", "title", "note", "start",
     "end", "status", "version", "created_at", "updated_at", "escalated_at",
+    "series_id",
 }  # fmt: skip
 
 

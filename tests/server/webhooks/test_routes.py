@@ -144,3 +144,15 @@ async def test_the_list_is_keyset_paginated(local_client: httpx.AsyncClient) -> 
     assert rest.json()["next_cursor"] is None
     bad = await local_client.get("/v1/webhooks?cursor=nope", headers=tenant.headers)
     assert bad.status_code == 422
+
+
+async def test_every_socket_event_type_can_be_subscribed(local_client: httpx.AsyncClient) -> None:
+    tenant = await signup(local_client)
+    types = ["hold.created", "hold.released", "time_off.created", "time_off.deleted"]
+    response = await local_client.post(
+        "/v1/webhooks",
+        json={"url": "http://127.0.0.1:9/hook", "events": types},
+        headers=tenant.headers,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["events"] == types

@@ -1,0 +1,1 @@
+"""Holds: tentative reservations that block like bookings until they expire."""

@@ -1,0 +1,1 @@
+"""Recurring series: every occurrence booked in one transaction, or none."""

@@ -1,0 +1,1 @@
+"""Time off: periods a resource is not available, guarded like bookings."""
