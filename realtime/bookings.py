@@ -18,6 +18,7 @@ from server.auth.tokens import role_at_least
 from server.bookings import service, transitions
 from server.bookings.schemas import AssignBody, BookingCreate, TransitionBody
 from server.db import Context, Database
+from server.metrics import record_booking_outcome
 from server.schemas import convert
 
 CheckWrite = Callable[[Context], Awaitable[object]]
@@ -55,7 +56,12 @@ class ServiceBookingRpc:
         _require(ctx, CREATE_ROLE)
         body = convert(payload, BookingCreate)
         await self.check_write(ctx)
-        booking = await self.db.run(ctx, lambda tx: service.create_booking(tx, body))
+        try:
+            booking = await self.db.run(ctx, lambda tx: service.create_booking(tx, body))
+        except errors.AppError as err:
+            record_booking_outcome("socket:booking.create", err.status, err.code)
+            raise
+        record_booking_outcome("socket:booking.create", 201, None)
         return _plain(booking)
 
     async def transition(self, ctx: Context, payload: TransitionIn) -> dict[str, Any]:
@@ -71,10 +77,16 @@ class ServiceBookingRpc:
         else:
             reason, resource_id = convert(payload.body(), TransitionBody).reason, None
         await self.check_write(ctx)
-        booking = await self.db.run(
-            ctx,
-            lambda tx: transitions.act(
-                tx, booking_id, action, reason=reason, resource_id=resource_id
-            ),
-        )
+        route = f"socket:booking.{action}"
+        try:
+            booking = await self.db.run(
+                ctx,
+                lambda tx: transitions.act(
+                    tx, booking_id, action, reason=reason, resource_id=resource_id
+                ),
+            )
+        except errors.AppError as err:
+            record_booking_outcome(route, err.status, err.code)
+            raise
+        record_booking_outcome(route, 200, None)
         return _plain(booking)

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +29,7 @@ from realtime.transport import FastServer
 from realtime.wake import Waker, wake_channel
 from server.config import Settings
 from server.db import Database
+from server.metrics import count_sockets
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ class Realtime:
         self.gateway = Gateway(self.sio, settings, self.sessions)
         self.relay: Relay | None = None
         self.ticker: Ticker | None = None
+        self._uncount: Callable[[], None] | None = None
         self.waker: Waker | None = None
         self._db: Database | None = None
 
@@ -81,6 +84,7 @@ class Realtime:
         self, db: Database, rpc: BookingRpc | None, scheduling: SchedulingRpc | None = None
     ) -> None:
         self.gateway.bind(db, rpc, scheduling)
+        self._uncount = count_sockets(self.sessions.__len__)
         if not self.sio.manager_initialized:
             # Subscribe to the Redis channel now rather than at the first connection, so
             # a socket joining later does not miss what was published meanwhile.
@@ -103,6 +107,9 @@ class Realtime:
         gc.freeze()
 
     async def stop(self) -> None:
+        if self._uncount is not None:
+            self._uncount()
+            self._uncount = None
         if self.ticker is not None:
             await self.ticker.stop()
         if self.relay is not None:

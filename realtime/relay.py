@@ -35,6 +35,7 @@ from realtime.wake import parse_wake, wake_channel
 from server.config import Settings
 from server.db import Database
 from server.events.schemas import EventOut
+from server.metrics import RELAY_LAG
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +184,7 @@ class Relay:
                     data=row["data"],
                 )
                 await self.emit(event.type, msgspec.to_builtins(event), tenant_room(tenant_id))
+                RELAY_LAG.observe(max(0.0, time.time() - event.at.timestamp()))
                 self.last[tenant_id] = event.seq
                 counts[tenant_id] = counts.get(tenant_id, 0) + 1
             tenants = {t for t, n in counts.items() if n >= BATCH}

@@ -1,4 +1,4 @@
-"""Command line: ``python -m server serve|migrate|dev|seed``."""
+"""Command line: ``python -m server serve|migrate|dev|seed|backup|restore``."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ from typing import NoReturn
 import asyncpg
 import uvicorn
 
-from server import migrations
+from server import backup, migrations
 from server.app import create_app, open_database
 from server.config import ConfigError, Settings, load_settings
 from server.devrun import run_dev, seed
 from server.devservices import DEFAULT_DATA_DIR, ServicesError
+from server.logs import configure as configure_logging
+from server.metrics import serve_on_port
+from server.seed import SIZES, Size
 
 
 def _settings(**overrides: str) -> Settings:
@@ -32,6 +35,7 @@ _EXPECTED = (
     ConfigError,
     ServicesError,
     migrations.MigrationError,
+    backup.BackupError,
     RuntimeError,
     OSError,
     asyncpg.PostgresError,
@@ -53,7 +57,8 @@ async def _preflight(settings: Settings) -> None:
 def cmd_migrate(args: argparse.Namespace) -> None:
     settings = _settings()
     try:
-        asyncio.run(migrations.migrate(settings.require_database_url()))
+        url = settings.require_database_url()
+        asyncio.run(migrations.migrate(url, login_url=settings.app_login_url))
     except _EXPECTED as exc:
         _fail(str(exc))
 
@@ -63,7 +68,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
     try:
         settings.require_jwt_secret()
         settings.require_redis_url()
+        configure_logging(settings.log_level, settings.log_format)
         asyncio.run(_preflight(settings))
+        if settings.metrics_port is not None:
+            serve_on_port(settings.metrics_host, settings.metrics_port)
     except _EXPECTED as exc:
         _fail(str(exc))
     uvicorn.run(
@@ -80,6 +88,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         ws_max_size=settings.socket_max_message_bytes + 1024,
         proxy_headers=True,
         access_log=args.access_log,
+        # Logging is configured above (BOOKING_LOG_FORMAT); uvicorn's loggers propagate.
+        log_config=None,
     )
 
 
@@ -91,14 +101,77 @@ def cmd_dev(args: argparse.Namespace) -> None:
     raise SystemExit(code)
 
 
+class Bar:
+    """A progress bar on stderr (a line per tenth when stderr is not a terminal)."""
+
+    WIDTH = 40
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label, self.done = max(total, 1), label, 0
+        self.tty = sys.stderr.isatty()
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.tty:
+            filled = self.WIDTH * self.done // self.total
+            bar = "#" * filled + "." * (self.WIDTH - filled)
+            end = "\n" if self.done >= self.total else ""
+            print(f"\r{self.label} [{bar}] {self.done}/{self.total}", end=end, file=sys.stderr)
+        elif self.done * 10 // self.total != (self.done - 1) * 10 // self.total:
+            print(f"{self.label}: {self.done}/{self.total}", file=sys.stderr, flush=True)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def cmd_seed(args: argparse.Namespace) -> None:
     settings = _settings()
+    size = SIZES[args.size]
+    if size.tenants:
+        size = Size(
+            tenants=args.tenants or size.tenants,
+            resources=args.resources or size.resources,
+            weeks=args.weeks or size.weeks,
+        )
+    credentials = Path(args.credentials) if args.credentials else None
+    bar = Bar(size.tenants * size.resources, "load tenants' resources")
     try:
-        login = seed(settings, Path(args.credentials))
+        login = seed(settings, credentials, size=size, tick=bar.tick)
     except _EXPECTED as exc:
         _fail(str(exc))
     state = "created" if login.created else "already present"
-    print(f"demo tenant '{login.tenant}' {state}; logins in {args.credentials}")
+    print(f"demo tenant '{login.tenant}' {state}")
+    if login.created and credentials is None:
+        print(f"  password {login.password} (demo only)")
+        for role, email in login.emails.items():
+            print(f"  {role:<8} {email}")
+    elif credentials is not None:
+        print(f"  logins in {credentials}")
+    if size.tenants:
+        print(f"{size.tenants} load tenants load-01..load-{size.tenants:02d}: same password")
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    settings = _settings()
+    try:
+        manifest = asyncio.run(backup.backup(settings.require_database_url(), Path(args.out)))
+    except _EXPECTED as exc:
+        _fail(str(exc))
+    version = manifest.migrations[-1][0]
+    print(f"backup of schema version {version:04d} written to {args.out}")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    settings = _settings()
+    try:
+        url = settings.require_database_url()
+        asyncio.run(backup.restore(url, Path(args.file), replace=args.replace))
+    except _EXPECTED as exc:
+        _fail(str(exc))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,11 +191,36 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--port", type=int, default=8000)
     dev.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     dev.set_defaults(func=cmd_dev)
-    seed_cmd = sub.add_parser("seed", help="create the demo tenant in BOOKING_DATABASE_URL")
-    seed_cmd.add_argument(
-        "--credentials", default=str(DEFAULT_DATA_DIR / "dev" / "demo-credentials.txt")
+    seed_cmd = sub.add_parser(
+        "seed", help="demo tenant (and load tenants) in BOOKING_DATABASE_URL; idempotent"
     )
+    seed_cmd.add_argument(
+        "--size",
+        choices=sorted(SIZES),
+        default="small",
+        help="small: the demo tenant; large: also 50 tenants x 200 resources x 3 months",
+    )
+    seed_cmd.add_argument(
+        "--credentials", help="keep the demo logins in this file (else they are printed)"
+    )
+    for name in ("tenants", "resources", "weeks"):
+        seed_cmd.add_argument(
+            f"--{name}", type=_positive, help=f"with --size large: another number of {name}"
+        )
     seed_cmd.set_defaults(func=cmd_seed)
+    backup_cmd = sub.add_parser(
+        "backup", help="write the database and its schema version to one file"
+    )
+    backup_cmd.add_argument("--out", required=True, help="the file to write")
+    backup_cmd.set_defaults(func=cmd_backup)
+    restore_cmd = sub.add_parser(
+        "restore", help="restore a backup into an empty database, then migrate"
+    )
+    restore_cmd.add_argument("file")
+    restore_cmd.add_argument(
+        "--replace", action="store_true", help="drop what the database holds first"
+    )
+    restore_cmd.set_defaults(func=cmd_restore)
     return parser
 
 

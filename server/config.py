@@ -10,10 +10,13 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 PREFIX = "BOOKING_"
+# Read by the test suite only (tests/conftest.py); the server ignores them, so exporting
+# them in a shell that also runs ``python -m server`` is fine.
+TEST_PREFIX = "BOOKING_TEST_"
 DEFAULT_NODE_MODULES = Path(__file__).resolve().parent / "dashboard" / "node_modules"
 _RATE = re.compile(r"\d+\s*/\s*\d*\s*(second|minute|hour|day)s?")
 # Never echoed in an error message: it ends up in logs.
-_SECRETS = frozenset({"jwt_secret", "platform_token", "demo_password"})
+_SECRETS = frozenset({"jwt_secret", "platform_token", "demo_password", "metrics_token"})
 
 
 class ConfigError(Exception):
@@ -22,6 +25,9 @@ class ConfigError(Exception):
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     database_url: str | None = None
+    # For `migrate` only: the user and password of this URL become a login role holding
+    # only booking_app's rights; web and worker then use it as their DATABASE_URL.
+    app_login_url: str | None = None
     redis_url: str | None = None
     jwt_secret: Annotated[str, msgspec.Meta(min_length=32)] | None = None
     jwt_issuer: str = "booking-server"
@@ -57,6 +63,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     socket_max_message_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 65_536
     socket_compression: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # json: one object a line with request_id, tenant and user (for log shippers).
+    log_format: Literal["text", "json"] = "text"
+    # /metrics: on the main port, open or behind `Authorization: Bearer <token>`; or, with
+    # a port, only there (the main port answers 404), for a private network.
+    metrics_token: Annotated[str, msgspec.Meta(min_length=16)] | None = None
+    metrics_port: Annotated[int, msgspec.Meta(ge=1, le=65_535)] | None = None
+    metrics_host: str = "127.0.0.1"
     demo_password: str | None = None
     # Where `npm ci` put the browser packages (/app/ and /docs); default: the checkout's.
     node_modules: str | None = None
@@ -92,11 +105,14 @@ def load_settings(environ: Mapping[str, str], **overrides: Any) -> Settings:
     """Build Settings from ``environ``; a bad value raises ConfigError naming the variable."""
     raw: dict[str, Any] = {}
     for key, value in environ.items():
-        if not key.startswith(PREFIX):
+        if not key.startswith(PREFIX) or key.startswith(TEST_PREFIX):
             continue
         name = key[len(PREFIX) :].lower()
         if name not in _FIELDS:
             raise ConfigError(f"{key} is not a known setting")
+        if value == "" and _FIELDS[name].default is None:
+            # ``KEY=`` (as compose's ``${KEY:-}`` writes it) leaves an optional setting unset.
+            continue
         raw[name] = value
     raw.update(overrides)
     for name, value in raw.items():
@@ -138,6 +154,7 @@ def _shown(name: str, value: Any) -> str:
 def _check_urls(settings: Settings) -> None:
     checks = {
         "database_url": ("postgres://", "postgresql://"),
+        "app_login_url": ("postgres://", "postgresql://"),
         "redis_url": ("redis://", "rediss://", "unix://"),
         "smtp_url": ("smtp://", "smtps://"),
         "public_url": ("http://", "https://"),

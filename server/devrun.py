@@ -16,7 +16,16 @@ from server import migrations
 from server.config import Settings, load_settings
 from server.db import Database
 from server.devservices import resolve_services
-from server.seed import DemoLogin, demo_password, seed_demo, write_credentials
+from server.seed import (
+    SIZES,
+    DemoLogin,
+    Size,
+    Tick,
+    demo_password,
+    seed_demo,
+    seed_load,
+    write_credentials,
+)
 
 STOP_GRACE = 10.0
 
@@ -32,18 +41,30 @@ def _jwt_secret(path: Path) -> str:
     return secret
 
 
-async def _seed(settings: Settings, password: str) -> DemoLogin:
+async def _seed(settings: Settings, password: str, size: Size, tick: Tick | None) -> DemoLogin:
     db = await Database.connect(settings, min_size=1)
     try:
-        return await seed_demo(db, settings, password)
+        login = await seed_demo(db, settings, password)
+        if size.tenants:
+            await seed_load(db, settings, size, password, tick or (lambda: None))
+        return login
     finally:
         await db.close()
 
 
-def seed(settings: Settings, credentials: Path) -> DemoLogin:
-    """Seed the demo tenant; a new one's logins are written to ``credentials``."""
-    login = asyncio.run(_seed(settings, demo_password(credentials)))
-    if login.created:
+def seed(
+    settings: Settings,
+    credentials: Path | None,
+    *,
+    size: Size = SIZES["small"],
+    tick: Tick | None = None,
+) -> DemoLogin:
+    """Seed the demo tenant (and the load tenants of ``size``). The password is
+    ``BOOKING_DEMO_PASSWORD``, else the one kept in ``credentials``, else a new one; a new
+    demo tenant's logins are written to ``credentials`` when given."""
+    password = settings.demo_password or demo_password(credentials)
+    login = asyncio.run(_seed(settings, password, size, tick))
+    if login.created and credentials is not None:
         write_credentials(credentials, login)
     return login
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,3 +43,36 @@ def run_cli(*args: str, timeout: float = 60, **settings: str) -> subprocess.Comp
 def run_serve(**settings: str) -> subprocess.CompletedProcess[str]:
     """``serve`` on a free port: for settings it must refuse before it listens."""
     return run_cli("serve", "--port", str(free_port()), **settings)
+
+
+@contextmanager
+def serving(*args: str, **settings: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``serve`` on a free port until it answers /healthz: (base URL, process with stderr
+    piped); stopped with SIGTERM afterwards."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")}
+    env.update(settings)
+    command = [sys.executable, "-m", "server", "serve", "--port", str(port), *args]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("serve did not start") from None
+                time.sleep(0.2)
+        yield base, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=20)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()

@@ -19,6 +19,8 @@ from arq.worker import Worker, create_worker
 from redis.exceptions import RedisError
 
 from server.config import ConfigError, Settings, load_settings
+from server.logs import configure as configure_logging
+from server.metrics import serve_on_port
 from workers import settings as worker_settings
 
 log = logging.getLogger("workers")
@@ -90,15 +92,16 @@ class QuietCrons(logging.Filter):
 
 
 def main() -> None:
-    level = os.environ.get("BOOKING_LOG_LEVEL", "info").upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if level != "DEBUG":
-        logging.getLogger("arq.worker").addFilter(QuietCrons())
     try:
         settings = load_settings(os.environ)
+        configure_logging(settings.log_level, settings.log_format)
+        if settings.log_level != "debug":
+            logging.getLogger("arq.worker").addFilter(QuietCrons())
         settings.require_database_url()
         settings.require_redis_url()
-    except ConfigError as exc:
+        if settings.metrics_port is not None:
+            serve_on_port(settings.metrics_host, settings.metrics_port)
+    except (ConfigError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     asyncio.run(supervise(settings))

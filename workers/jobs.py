@@ -6,16 +6,20 @@ job delivered twice, or racing the sweeper, changes nothing the second time.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from server.config import Settings
 from server.db import Database
 from server.holds import service as holds
+from server.metrics import BACKLOG, WORKER_JOBS
 from server.notifications import service as notifications
+from server.ops import queries as ops_queries
 from server.workflow import engine, maintenance
 from workers import dispatcher
 
@@ -23,6 +27,30 @@ log = logging.getLogger(__name__)
 
 # One sweep stops claiming after this long, so runs never pile up behind each other.
 SWEEP_BUDGET_SECONDS = 30.0
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def counted(
+    job: Callable[P, Coroutine[Any, Any, R]],
+) -> Callable[P, Coroutine[Any, Any, R]]:
+    """Count the job's results in ``booking_worker_jobs_total``: the outcome a job returns
+    as a string (``"escalate"``, ``"moot"``…), ``ok`` for other results, ``error`` when it
+    raised (arq retries or records it)."""
+
+    @functools.wraps(job)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            result = await job(*args, **kwargs)
+        except BaseException:
+            WORKER_JOBS.labels(job.__name__, "error").inc()
+            raise
+        WORKER_JOBS.labels(job.__name__, result if isinstance(result, str) else "ok").inc()
+        return result
+
+    return run
 
 
 def _db(ctx: dict[str, Any]) -> Database:
@@ -37,11 +65,13 @@ def _settings(ctx: dict[str, Any]) -> Settings:
     return settings
 
 
+@counted
 async def fire_timer(ctx: dict[str, Any], tenant_id: str, timer_id: str) -> str:
     """Apply one workflow timer (escalate, expire, remind, complete) if still pending."""
     return await engine.fire_timer(_db(ctx), UUID(str(tenant_id)), UUID(str(timer_id)))
 
 
+@counted
 async def deliver_notification(ctx: dict[str, Any], tenant_id: str, notification_id: str) -> str:
     """Send one outbox message if it is still pending and due."""
     return await notifications.deliver(
@@ -49,11 +79,13 @@ async def deliver_notification(ctx: dict[str, Any], tenant_id: str, notification
     )
 
 
+@counted
 async def release_hold(ctx: dict[str, Any], tenant_id: str, hold_id: str) -> str:
     """Release one hold at its expiry if it is still unreleased (``hold.released``)."""
     return await holds.expire_hold(_db(ctx), UUID(str(tenant_id)), UUID(str(hold_id)))
 
 
+@counted
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     """The safety net: apply every overdue timer, release every expired hold and send
     every due message (and, when this process runs no dispatcher loop, turn events into
@@ -74,9 +106,11 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
             sent,
             hooks,
         )
+    BACKLOG.update(await _db(ctx).read(None, ops_queries.backlogs))
     return {"timers": fired, "holds": expired, "notifications": sent, "webhook_runs": hooks}
 
 
+@counted
 async def maintain(ctx: dict[str, Any]) -> dict[str, int]:
     """Daily: audit partitions a few months ahead; prune old events and idempotency keys."""
     retention = timedelta(days=_settings(ctx).event_retention_days)

@@ -27,6 +27,7 @@ from server.auth.tokens import decode_access_token, role_at_least
 from server.db import Context
 from server.http.runtime import Runtime
 from server.idempotency import service as idempotency
+from server.logs import TENANT, USER
 from server.schemas import convert, decode_json, encoder
 
 Handler = Callable[..., Awaitable[Any]]
@@ -241,6 +242,8 @@ async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
     ctx = None
     if spec.role is not None:
         ctx = await authenticate(rt, request, write=spec.method in WRITE_METHODS)
+        TENANT.set(str(ctx.tenant_id))
+        USER.set(str(ctx.user_id) if ctx.user_id else None)
         if not role_at_least(ctx.role, spec.role):
             raise errors.Forbidden(f"This needs the {spec.role} role or above")
     params = _params(spec, request)

@@ -11,6 +11,8 @@ from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.errors import Internal
+from server.logs import REQUEST_ID, TENANT, USER
+from server.metrics import record_booking_outcome
 from server.schemas import encoder
 
 log = logging.getLogger("server.http")
@@ -25,6 +27,9 @@ LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
+
+BOOKING_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+BOOKING_ROUTES = "/v1/bookings"
 
 
 class RequestContext:
@@ -46,6 +51,8 @@ class RequestContext:
         state["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())
         started = time.perf_counter()
+        # The api layer fills tenant and user once it has authenticated the request.
+        tokens = (REQUEST_ID.set(request_id), TENANT.set(None), USER.set(None))
         status = 500
         response_started = False
 
@@ -73,6 +80,11 @@ class RequestContext:
             )
             await send({"type": "http.response.body", "body": body})
         finally:
+            REQUEST_ID.reset(tokens[0])
+            TENANT.reset(tokens[1])
+            USER.reset(tokens[2])
             route = str(state.get("route", "unmatched"))
             REQUESTS.labels(scope["method"], route, str(status)).inc()
             LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
+            if scope["method"] in BOOKING_WRITES and route.startswith(BOOKING_ROUTES):
+                record_booking_outcome(route, status, state.get("error_code"))

@@ -12,6 +12,8 @@ from server.schemas import encoder
 
 
 def problem_response(err: errors.AppError, request: Request) -> Response:
+    # For the metrics of business outcomes (server/http/middleware.py).
+    request.scope.setdefault("state", {})["error_code"] = err.code
     headers = {}
     if isinstance(err, errors.RateLimited):
         headers["Retry-After"] = str(err.retry_after)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
+from server import errors
 from server.http.api import Api, Call
 from server.schemas import Out, encoder
 from server.workflow.queue import worker_heartbeat
@@ -79,6 +81,17 @@ async def readyz(call: Call) -> Response:
     summary="Prometheus metrics",
     tag="operations",
     content_type=CONTENT_TYPE_LATEST,
+    errors=(401, 404),
 )
 async def metrics(call: Call) -> Response:
+    """Open by default; ``BOOKING_METRICS_TOKEN`` asks for ``Authorization: Bearer <token>``;
+    with ``BOOKING_METRICS_PORT`` they are served on that port only."""
+    settings = call.rt.settings
+    if settings.metrics_port is not None:
+        raise errors.NotFound("Metrics are served on their own port")
+    if settings.metrics_token is not None:
+        presented = call.request.headers.get("authorization", "").encode()
+        expected = f"Bearer {settings.metrics_token}".encode()
+        if not hmac.compare_digest(presented, expected):
+            raise errors.Unauthorized("Metrics need Authorization: Bearer <BOOKING_METRICS_TOKEN>")
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -17,6 +17,7 @@ import asyncpg
 
 from server.bookings import service as bookings
 from server.db import Context, Database, Tx
+from server.metrics import TIMER_LAG
 from server.workflow import actions, queries
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,15 @@ async def fire_timer(db: Database, tenant_id: UUID, timer_id: UUID) -> str:
         if timer["due_at"] > datetime.now(UTC):
             # An early delivery: leave it pending for the job at its time or the sweeper.
             return "not_due"
-        return await apply(tx, timer)
+        outcome = await apply(tx, timer)
+        if outcome != "moot":
+            due: datetime = timer["due_at"]
+
+            async def observe_lag() -> None:
+                TIMER_LAG.observe(max(0.0, (datetime.now(UTC) - due).total_seconds()))
+
+            tx.after_commit.append(observe_lag)
+        return outcome
 
     return await db.run(ctx, work)
 

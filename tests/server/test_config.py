@@ -52,6 +52,22 @@ def test_overrides_are_checked_like_the_environment() -> None:
         load_settings({}, pool_max="abc")
 
 
+def test_test_suite_settings_are_ignored() -> None:
+    environ = {
+        "BOOKING_TEST_DATABASE_URL": "postgresql://postgres@127.0.0.1/postgres",
+        "BOOKING_TEST_REDIS_URL": "redis://127.0.0.1:6379/3",
+    }
+    assert load_settings(environ) == Settings()
+
+
+def test_an_empty_optional_setting_is_unset() -> None:
+    # What compose writes for ``${BOOKING_PLATFORM_TOKEN:-}`` when the shell has none.
+    environ = {"BOOKING_PLATFORM_TOKEN": "", "BOOKING_JWT_SECRET": "", "BOOKING_SMTP_URL": ""}
+    assert load_settings(environ) == Settings()
+    with pytest.raises(ConfigError, match=r"^BOOKING_POOL_MAX: "):
+        load_settings({"BOOKING_POOL_MAX": ""})
+
+
 @pytest.mark.parametrize(("name", "value"), BAD)
 def test_bad_value_names_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigError) as caught:

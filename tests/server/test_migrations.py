@@ -175,7 +175,7 @@ async def test_role_creation_races_across_databases(
     conns = [await asyncpg.connect(services[0]) for _ in range(4)]
     try:
         await asyncio.wait_for(
-            asyncio.gather(*(migrations._ensure_role(conn) for conn in conns)), timeout=30
+            asyncio.gather(*(migrations.ensure_app_role(conn) for conn in conns)), timeout=30
         )
         row = await conns[0].fetchrow(
             "SELECT rolsuper, rolbypassrls, pg_has_role(current_user, oid, 'MEMBER') AS member"
