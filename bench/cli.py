@@ -24,6 +24,7 @@ from bench.scenarios import SCENARIOS
 from bench.soak import soak
 from bench.solve import SolveFigures, run_solve
 from bench.stack import DATA_DIR, Stack, free_port, own_stack
+from bench.webhooks import measure as measure_webhooks
 
 # Per scenario, what an unset option means.
 DEFAULTS: dict[str, dict[str, float]] = {
@@ -282,6 +283,21 @@ def cmd_solve(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def cmd_webhooks(args: argparse.Namespace) -> int:
+    env = {"BOOKING_WEBHOOK_ALLOW_PRIVATE": "1"}
+    with own_stack(1, log=log, extra_env=env, workers=1) as stack:
+        return asyncio.run(
+            measure_webhooks(
+                stack.urls[0],
+                rate=args.rate,
+                seconds=args.duration,
+                p99_ms=args.p99_ms,
+                log=log,
+                worker_pid=stack.worker_pids[0],
+            )
+        )
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", action="append", help="server(s) to load; else own stack")
     parser.add_argument("--database-url", help="for verification and pgbench, with --url")
@@ -373,6 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--repeat", type=int, default=1, help="runs; the median is printed")
     _common(solve)
     solve.set_defaults(func=cmd_solve)
+    hooks = sub.add_parser("webhooks", help="commit → delivery latency of webhooks")
+    hooks.add_argument("--rate", type=float, default=100.0, help="events per second")
+    hooks.add_argument("--duration", type=float, default=10.0, help="seconds of load")
+    hooks.add_argument("--p99-ms", type=float, default=1000.0, help="fail above this p99")
+    hooks.set_defaults(func=cmd_webhooks)
     return parser
 
 

@@ -34,6 +34,7 @@ from server.http.middleware import RequestContext
 from server.http.problems import HANDLERS
 from server.http.ratelimit import Limiter
 from server.http.runtime import Runtime
+from server.notifications.routes import api as notifications_api
 from server.ops.routes import api as ops_api
 from server.projects.routes import api as projects_api
 from server.resources.routes import api as resources_api
@@ -44,6 +45,7 @@ from server.solver.routes import api as solver_api
 from server.tenants.routes import api as tenants_api
 from server.time_off.routes import api as time_off_api
 from server.users.routes import api as users_api
+from server.webhooks.routes import api as webhooks_api
 from server.workflow import queue
 from server.workflow.routes import api as workflow_api
 
@@ -79,6 +81,8 @@ def build_api(node_modules: Path = DEFAULT_NODE_MODULES) -> Api:
     api.include(schedule_api)
     api.include(solver_api)
     api.include(audit_api)
+    api.include(notifications_api)
+    api.include(webhooks_api)
     # Last: the document describes every route above and itself.
     api.include(docs_api(api, node_modules))
     return api

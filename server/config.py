@@ -64,6 +64,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     sweep_seconds: Annotated[int, msgspec.Meta(ge=1, le=3600)] = 5
     smtp_url: str | None = None
     mail_from: str = "booking@localhost"
+    public_url: str | None = None
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 10.0
+    webhook_retry_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 10.0
+    webhook_retry_max_seconds: Annotated[float, msgspec.Meta(gt=0, le=86_400)] = 3600.0
+    webhook_give_up_seconds: Annotated[float, msgspec.Meta(gt=0)] = 86_400.0
+    webhook_concurrency: Annotated[int, msgspec.Meta(ge=1, le=200)] = 8
+    dispatch_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.1
     cors_origins: str = "*"
     socket_max_message_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 65_536
     socket_compression: bool = False
@@ -169,6 +177,7 @@ def _check_urls(settings: Settings) -> None:
         "app_login_url": ("postgres://", "postgresql://"),
         "redis_url": ("redis://", "rediss://", "unix://"),
         "smtp_url": ("smtp://", "smtps://"),
+        "public_url": ("http://", "https://"),
     }
     for name, schemes in checks.items():
         value = getattr(settings, name)

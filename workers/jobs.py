@@ -25,6 +25,7 @@ from server.metrics import BACKLOG, WORKER_JOBS
 from server.notifications import service as notifications
 from server.ops import queries as ops_queries
 from server.workflow import engine, maintenance
+from workers import dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -102,14 +103,15 @@ async def release_hold(ctx: dict[str, Any], tenant_id: str, hold_id: str) -> str
 @counted
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     """The safety net: apply every overdue timer, release every expired hold and send
-    every due message.
+    every due message (and, when this process runs no dispatcher loop, turn events into
+    mail and webhook deliveries).
 
     One sweep at a time per worker: a run that finds the last one still going leaves the
     work to it (two would walk the same overdue list and wait on each other's bookings).
     """
     running: asyncio.Lock = ctx.setdefault("sweeping", asyncio.Lock())
     if running.locked():
-        return {"timers": 0, "holds": 0, "notifications": 0}
+        return {"timers": 0, "holds": 0, "notifications": 0, "webhook_runs": 0}
     async with running:
         return await _sweep(ctx)
 
@@ -118,13 +120,21 @@ async def _sweep(ctx: dict[str, Any]) -> dict[str, int]:
     deadline = time.monotonic() + SWEEP_BUDGET_SECONDS
     fired = await engine.sweep(_db(ctx), deadline=deadline)
     expired = await holds.sweep(_db(ctx), deadline=deadline)
+    hooks = 0
+    if "dispatcher" not in ctx:
+        await dispatcher.mail_pass(_db(ctx))
+        hooks = await dispatcher.webhook_pass(_db(ctx), _settings(ctx), deadline=deadline)
     sent = await notifications.deliver_due(_db(ctx), _settings(ctx))
-    if fired or expired or sent:
+    if fired or expired or sent or hooks:
         log.info(
-            "sweep applied %d timers, released %d holds, sent %d messages", fired, expired, sent
+            "sweep applied %d timers, released %d holds, sent %d messages, %d webhook runs",
+            fired,
+            expired,
+            sent,
+            hooks,
         )
     BACKLOG.update(await _db(ctx).read(None, ops_queries.backlogs))
-    return {"timers": fired, "holds": expired, "notifications": sent}
+    return {"timers": fired, "holds": expired, "notifications": sent, "webhook_runs": hooks}
 
 
 @counted

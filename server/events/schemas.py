@@ -19,6 +19,10 @@ EVENT_TYPES = (
     "resource.updated",
     "project.created",
     "project.updated",
+    "hold.created",
+    "hold.released",
+    "time_off.created",
+    "time_off.deleted",
 )
 
 

@@ -39,4 +39,9 @@ async def test_a_sweep_leaves_the_work_to_one_still_running() -> None:
     running = asyncio.Lock()
     ctx: dict[str, object] = {"sweeping": running}  # no database: it must not be touched
     async with running:
-        assert await jobs.sweep(ctx) == {"timers": 0, "holds": 0, "notifications": 0}
+        assert await jobs.sweep(ctx) == {
+            "timers": 0,
+            "holds": 0,
+            "notifications": 0,
+            "webhook_runs": 0,
+        }
