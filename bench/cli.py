@@ -1,9 +1,11 @@
-"""``python -m bench run|smoke|pgbench``: see docs/performance.md for what each measures."""
+"""``python -m bench run|smoke|pgbench|solve``: see docs/performance.md for what each measures."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import json
 import statistics
 import sys
 from collections.abc import Iterator, Sequence
@@ -11,12 +13,18 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import msgspec
+
 from bench import yardstick
+from bench.chaos import FAULTS, ChaosPlan, chaos, phase_json
 from bench.listeners import CLIENTS, raise_fd_limit
 from bench.report import Result, Yardstick, table, write_json
 from bench.runner import Plan, run
 from bench.scenarios import SCENARIOS
-from bench.stack import Stack, own_stack
+from bench.soak import soak
+from bench.solve import SolveFigures, run_solve
+from bench.stack import DATA_DIR, Stack, own_stack
+from bench.webhooks import measure as measure_webhooks
 from server.devservices import free_port
 
 # Per scenario, what an unset option means.
@@ -220,6 +228,77 @@ def cmd_pgbench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chaos(args: argparse.Namespace) -> int:
+    faults = tuple(f for f in (args.faults or ",".join(FAULTS)).split(",") if f)
+    unknown = set(faults) - set(FAULTS)
+    if unknown:
+        raise SystemExit(f"error: unknown faults {sorted(unknown)}; known: {', '.join(FAULTS)}")
+    plan = ChaosPlan(faults=faults, outage=args.outage, clients=args.clients, rate=args.rate)
+    phases = chaos(plan, DATA_DIR / "chaos", log)
+    if args.json:
+        Path(args.json).write_bytes(msgspec.json.encode([phase_json(p) for p in phases]))
+    failed = [p.fault for p in phases if not p.ok]
+    log("chaos: ok" if not failed else f"chaos: problems after {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+def cmd_soak(args: argparse.Namespace) -> int:
+    result = soak(args.minutes, args.rate, args.warmup, DATA_DIR / "soak", log)
+    if args.json:
+        Path(args.json).write_bytes(
+            msgspec.json.encode({"minutes": result.minutes, "growth": result.growth()})
+        )
+    return 0 if result.ok else 1
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    """The solver scenario: each run on a fresh tenant, the median HTTP time printed."""
+    figures: list[SolveFigures] = []
+    with servers(args) as stack:
+        if stack.database_url is None:
+            raise SystemExit("error: solve needs --database-url with --url (for verify)")
+        for index in range(args.repeat):
+            result = asyncio.run(
+                run_solve(
+                    stack.urls[0],
+                    stack.database_url,
+                    demands=args.demands,
+                    resources=args.resources,
+                    load=args.load,
+                    seed=args.seed + index,
+                    skills=args.skills,
+                    windows=args.windows,
+                    log=log,
+                )
+            )
+            log(result.table())
+            figures.append(result)
+    if len(figures) > 1:
+        times = [f.http_seconds for f in figures]
+        log(f"median of {len(figures)} runs: {statistics.median(times):.2f} s per solve")
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps([dataclasses.asdict(f) for f in figures], indent=2) + "\n"
+        )
+    bad = [f for f in figures if f.violations or f.assigned < f.greedy_assigned]
+    return 1 if bad else 0
+
+
+def cmd_webhooks(args: argparse.Namespace) -> int:
+    env = {"BOOKING_WEBHOOK_ALLOW_PRIVATE": "1"}
+    with own_stack(1, log=log, extra_env=env, workers=1) as stack:
+        return asyncio.run(
+            measure_webhooks(
+                stack.urls[0],
+                rate=args.rate,
+                seconds=args.duration,
+                p99_ms=args.p99_ms,
+                log=log,
+                worker_pid=stack.worker_pids[0],
+            )
+        )
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", action="append", help="server(s) to load; else own stack")
     parser.add_argument("--database-url", help="for verification and pgbench, with --url")
@@ -284,6 +363,38 @@ def build_parser() -> argparse.ArgumentParser:
     pg.add_argument("--runs", type=int, default=1)
     _common(pg)
     pg.set_defaults(func=cmd_pgbench)
+    chaos_cmd = sub.add_parser("chaos", help="faults in turn under load; checks after each")
+    chaos_cmd.add_argument(
+        "--faults", help=f"comma-separated, in order (default: {','.join(FAULTS)})"
+    )
+    chaos_cmd.add_argument(
+        "--outage", type=float, default=10.0, help="seconds Redis is stopped, then frozen"
+    )
+    chaos_cmd.add_argument("--clients", type=int, default=6)
+    chaos_cmd.add_argument("--rate", type=float, default=8.0, help="bookings per second in all")
+    chaos_cmd.add_argument("--json", help="write the phases' checks and figures to this path")
+    chaos_cmd.set_defaults(func=cmd_chaos)
+    soak_cmd = sub.add_parser("soak", help="steady load; RSS, fds, pool, lag and p99 per minute")
+    soak_cmd.add_argument("--minutes", type=int, default=10, help="1-240")
+    soak_cmd.add_argument("--rate", type=float, default=8.0, help="bookings per second in all")
+    soak_cmd.add_argument("--warmup", type=int, default=2, help="minutes before RSS is compared")
+    soak_cmd.add_argument("--json", help="write the minutes and the growth to this path")
+    soak_cmd.set_defaults(func=cmd_soak)
+    solve = sub.add_parser("solve", help="the solver on a busy week: time, greedy, verify")
+    solve.add_argument("--demands", type=int, default=500)
+    solve.add_argument("--resources", type=int, default=200)
+    solve.add_argument("--load", type=float, default=0.5, help="share already booked")
+    solve.add_argument("--skills", type=int, default=10, help="skills in all (2 per person)")
+    solve.add_argument("--windows", choices=["day", "half"], default="day")
+    solve.add_argument("--seed", type=int, default=1)
+    solve.add_argument("--repeat", type=int, default=1, help="runs; the median is printed")
+    _common(solve)
+    solve.set_defaults(func=cmd_solve)
+    hooks = sub.add_parser("webhooks", help="commit → delivery latency of webhooks")
+    hooks.add_argument("--rate", type=float, default=100.0, help="events per second")
+    hooks.add_argument("--duration", type=float, default=10.0, help="seconds of load")
+    hooks.add_argument("--p99-ms", type=float, default=1000.0, help="fail above this p99")
+    hooks.set_defaults(func=cmd_webhooks)
     return parser
 
 

@@ -16,7 +16,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -35,6 +35,9 @@ SERVER_ENV = {
     "BOOKING_RATE_LIMIT_WRITE": "1000000/minute",
     "BOOKING_RATE_LIMIT_LOGIN": "1000000/minute",
     "BOOKING_RATE_LIMIT_LOGIN_IP": "1000000/minute",
+    "BOOKING_RATE_LIMIT_READ": "1000000/minute",
+    "BOOKING_RATE_LIMIT_REFRESH": "1000000/minute",
+    "BOOKING_RATE_LIMIT_SIGNUP": "1000000/minute",
     "BOOKING_ACCESS_TOKEN_TTL": "7200",
     "BOOKING_LOG_LEVEL": "warning",
     # As the yardstick's bare app: 8 connections a process (2 cores; and pgbench's 64
@@ -51,6 +54,7 @@ class Stack:
     urls: list[str]
     database_url: str | None
     pids: list[int]
+    worker_pids: list[int] = field(default_factory=list)
     durability: str = "as configured"
 
 
@@ -98,10 +102,12 @@ def own_stack(
     durable: bool = True,
     postgres_url: str | None = None,
     redis_url: str | None = None,
+    workers: int = 0,
 ) -> Iterator[Stack]:
-    """A fresh database, migrated, and ``processes`` servers, on private PostgreSQL and
-    Redis (``durable``: fsync and synchronous_commit on, PostgreSQL's defaults) or on the
-    servers at ``postgres_url`` (its superuser, any database) / ``redis_url``."""
+    """A fresh database, migrated, ``processes`` servers and ``workers`` worker processes,
+    on private PostgreSQL and Redis (``durable``: fsync and synchronous_commit on,
+    PostgreSQL's defaults) or on the servers at ``postgres_url`` (its superuser, any
+    database) / ``redis_url``."""
     data_dir.mkdir(parents=True, exist_ok=True)
     given = {"BOOKING_DATABASE_URL": postgres_url or "", "BOOKING_REDIS_URL": redis_url or ""}
     with resolve_services(data_dir, given, durable=durable) as services:
@@ -128,6 +134,14 @@ def own_stack(
                 stack.callback(_stop, proc)
                 procs.append(proc)
                 urls.append(f"http://127.0.0.1:{port}")
+            worker_pids = []
+            for index in range(workers):
+                out = stack.enter_context((data_dir / f"worker-{index}.log").open("wb"))
+                worker = subprocess.Popen(
+                    [sys.executable, "-m", "workers"], env=env, stdout=out, stderr=subprocess.STDOUT
+                )
+                stack.callback(_stop, worker)
+                worker_pids.append(worker.pid)
             _wait_ready(urls, procs, data_dir)
             durability = asyncio.run(durability_of(database_url))
             log(
@@ -138,6 +152,7 @@ def own_stack(
                 urls=urls,
                 database_url=database_url,
                 pids=[p.pid for p in procs],
+                worker_pids=worker_pids,
                 durability=durability,
             )
         if postgres_url:

@@ -21,6 +21,8 @@ from socketio import packet as sio_packet
 
 from realtime.transport import FastSocket, text_frame
 
+LISTENER_CONNECT_TIMEOUT = 5.0
+
 
 def _arguments(data: Any) -> list[Any]:
     """Event arguments as ``AsyncManager.emit`` builds them."""
@@ -33,6 +35,22 @@ def _arguments(data: Any) -> list[Any]:
 
 class FanoutManager(socketio.AsyncRedisManager):  # type: ignore[misc]
     """The Redis manager with a cheap local delivery for room emits."""
+
+    listener: Any = None
+
+    def _redis_connect(self) -> None:
+        """Publish through a client with read timeouts, listen through one without.
+
+        A subscriber waits for messages as long as the channel is quiet; the read timeout
+        of ``redis_options`` would end every quiet wait with an error and a reconnect.
+        """
+        super()._redis_connect()
+        if self.listener is None:
+            # Nobody waits on the subscriber: a generous connect timeout, no read timeout.
+            options = {k: v for k, v in self.redis_options.items() if k != "socket_timeout"}
+            options["socket_connect_timeout"] = LISTENER_CONNECT_TIMEOUT
+            self.listener = type(self.redis).from_url(self.redis_url, **options)
+        self.pubsub = self.listener.pubsub(ignore_subscribe_messages=True)
 
     async def emit(
         self,

@@ -21,7 +21,7 @@ from realtime.rpc import BookingRpc, SchedulingRpc
 from realtime.schemas import HoldIn, ReauthIn, SyncIn, TransitionIn
 from realtime.sessions import Sessions, SocketSession, tenant_room
 from server import errors
-from server.auth.tokens import decode_access_token
+from server.auth.tokens import Claims, decode_access_token
 from server.config import Settings
 from server.db import Context, Database
 from server.events import service as events
@@ -35,6 +35,8 @@ MAX_IN_FLIGHT = 8
 
 Ack = dict[str, Any]
 Work = Callable[[SocketSession, Context, Any], Awaitable[Any]]
+# Refuses (401) a token that was logged out or issued before its user's cut-off.
+CheckToken = Callable[[Claims], Awaitable[None]]
 
 
 class Gateway:
@@ -46,6 +48,7 @@ class Gateway:
         self.sessions = sessions
         self.db: Database | None = None
         self.rpc: BookingRpc | None = None
+        self.check_token: CheckToken | None = None
         self.scheduling: SchedulingRpc | None = None
         self._in_flight: dict[str, int] = {}
         sio.on("connect", self.on_connect)
@@ -61,11 +64,16 @@ class Gateway:
         sio.on("*", self.on_unknown)
 
     def bind(
-        self, db: Database, rpc: BookingRpc | None, scheduling: SchedulingRpc | None = None
+        self,
+        db: Database,
+        rpc: BookingRpc | None,
+        scheduling: SchedulingRpc | None = None,
+        check_token: CheckToken | None = None,
     ) -> None:
         self.db = db
         self.rpc = rpc
         self.scheduling = scheduling
+        self.check_token = check_token
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -76,10 +84,15 @@ class Gateway:
         except errors.Unauthorized:
             raise socketio.exceptions.ConnectionRefusedError(UNAUTHORIZED) from None
         session = SocketSession(
-            tenant_id=claims.tid, user_id=claims.sub, role=claims.role, expires_at=claims.exp
+            tenant_id=claims.tid,
+            user_id=claims.sub,
+            role=claims.role,
+            expires_at=claims.exp,
         )
         try:
-            active = await self._is_active(session)
+            active = await self._is_active(session, claims)
+        except errors.Unauthorized:
+            raise socketio.exceptions.ConnectionRefusedError(UNAUTHORIZED) from None
         except Exception:
             log.exception("socket connect check failed")
             raise socketio.exceptions.ConnectionRefusedError("unavailable") from None
@@ -151,14 +164,19 @@ class Gateway:
             raise errors.Unavailable("The realtime gateway is starting")
         return self.db
 
-    async def _is_active(self, session: SocketSession) -> bool:
+    async def _is_active(self, session: SocketSession, claims: Claims) -> bool:
+        """Whether ``claims`` may act: not revoked, the user active; then the session
+        takes the user's current role (never the one written in the token)."""
+        if self.check_token is not None:
+            await self.check_token(claims)
         ctx = Context(tenant_id=session.tenant_id)
-        roles = await self._database().read(
-            ctx, lambda tx: queries.active_roles(tx, [session.user_id])
+        users = await self._database().read(
+            ctx, lambda tx: queries.active_users(tx, [session.user_id])
         )
-        if session.user_id not in roles:
+        user = users.get(session.user_id)
+        if user is None or claims.iat < user.valid_after:
             return False
-        session.role = roles[session.user_id]
+        session.role = user.role
         return True
 
     async def _sync(self, session: SocketSession, ctx: Context, payload: Any) -> Any:
@@ -174,8 +192,17 @@ class Gateway:
         claims = decode_access_token(self.settings, body.token)
         if claims.tid != session.tenant_id or claims.sub != session.user_id:
             raise errors.Unauthorized("The token belongs to another user")
-        session.expires_at = claims.exp
-        session.role = claims.role
+        # Re-read as connect does: an old token must not bring back an old role.
+        renewed = SocketSession(
+            tenant_id=claims.tid,
+            user_id=claims.sub,
+            role=claims.role,
+            expires_at=claims.exp,
+        )
+        if not await self._is_active(renewed, claims):
+            raise errors.Unauthorized("The access token was revoked or the user deactivated")
+        session.expires_at = renewed.expires_at
+        session.role = renewed.role
         return None
 
     async def _create(self, session: SocketSession, ctx: Context, payload: Any) -> Any:

@@ -73,18 +73,20 @@ class Ticker:
         users = self.sessions.users_of(tenant_id)
         if not users:
             return []
-        roles = await self.db.read(
-            Context(tenant_id=tenant_id), lambda tx: queries.active_roles(tx, list(users))
+        found = await self.db.read(
+            Context(tenant_id=tenant_id), lambda tx: queries.active_users(tx, list(users))
         )
         gone: list[str] = []
         for user_id, sids in users.items():
-            role = roles.get(user_id)
+            user = found.get(user_id)
             for sid in sids:
                 session = self.sessions.get(sid)
-                if role is None:
+                if session is None:
+                    continue
+                if user is None:
                     gone.append(sid)
-                elif session is not None:
-                    session.role = role
+                else:
+                    session.role = user.role
         return gone
 
     async def _disconnect(self, sids: list[str]) -> None:

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from realtime.fanout import FanoutManager
-from realtime.gateway import Gateway
+from realtime.gateway import CheckToken, Gateway
 from realtime.heartbeat import Ticker
 from realtime.relay import Relay
 from realtime.rpc import BookingRpc, SchedulingRpc
@@ -44,8 +44,18 @@ def pubsub_channel(settings: Settings) -> str:
     return f"socketio:{name}"
 
 
+def redis_options(settings: Settings) -> dict[str, Any]:
+    """Publishing gives up within ``BOOKING_REDIS_TIMEOUT`` instead of hanging the relay."""
+    timeout = settings.redis_timeout
+    return {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+
+
 def build_server(settings: Settings) -> socketio.AsyncServer:
-    manager = FanoutManager(settings.require_redis_url(), channel=pubsub_channel(settings))
+    manager = FanoutManager(
+        settings.require_redis_url(),
+        channel=pubsub_channel(settings),
+        redis_options=redis_options(settings),
+    )
     return FastServer(
         async_mode="asgi",
         client_manager=manager,
@@ -77,9 +87,13 @@ class Realtime:
         return RealtimeApp(self, other)
 
     async def start(
-        self, db: Database, rpc: BookingRpc | None, scheduling: SchedulingRpc | None = None
+        self,
+        db: Database,
+        rpc: BookingRpc | None,
+        scheduling: SchedulingRpc | None = None,
+        check_token: CheckToken | None = None,
     ) -> None:
-        self.gateway.bind(db, rpc, scheduling)
+        self.gateway.bind(db, rpc, scheduling, check_token)
         self._uncount = count_sockets(self.sessions.__len__)
         if not self.sio.manager_initialized:
             # Subscribe to the Redis channel now rather than at the first connection, so
@@ -88,9 +102,7 @@ class Realtime:
             self.sio.manager.initialize()
         self.relay = Relay(self.settings, db, self._emit)
         # Writers wake the relay after commit: in process when it leads here, else by Redis.
-        redis = Redis.from_url(
-            self.settings.require_redis_url(), socket_timeout=5, socket_connect_timeout=2
-        )
+        redis = Redis.from_url(self.settings.require_redis_url(), **redis_options(self.settings))
         self.waker = Waker(redis, wake_channel(self.settings))
         self.waker.local = self.relay.wake
         db.on_events = self.waker.wake
@@ -129,7 +141,7 @@ async def _close_manager(manager: Any) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-    for name in ("pubsub", "redis"):
+    for name in ("pubsub", "redis", "listener"):
         client = getattr(manager, name, None)
         if client is not None:
             with contextlib.suppress(Exception):

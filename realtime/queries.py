@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 from uuid import UUID
 
 import asyncpg
@@ -30,7 +31,17 @@ async def events_after(since: Mapping[UUID, int], limit: int, tx: Tx) -> list[as
     return await tx.fetch(QUERIES["events_after"], list(since), list(since.values()), limit)
 
 
-async def active_roles(tx: Tx, user_ids: Sequence[UUID]) -> dict[UUID, str]:
-    """The current role of each of ``user_ids`` that is still active."""
+class SocketUser(NamedTuple):
+    role: str
+    # Epoch seconds: access tokens issued before are refused (0 when never ended).
+    valid_after: float
+
+
+async def active_users(tx: Tx, user_ids: Sequence[UUID]) -> dict[UUID, SocketUser]:
+    """The current role and token cut-off of each of ``user_ids`` that is still active."""
     rows = await tx.fetch(QUERIES["socket_users"], tx.tenant_id, list(user_ids))
-    return {row["id"]: row["role"] for row in rows if row["active"]}
+    return {
+        row["id"]: SocketUser(row["role"], float(row["valid_after"]))
+        for row in rows
+        if row["active"]
+    }

@@ -9,6 +9,8 @@ packet is written at once when uvicorn's ``websockets-sansio`` protocol can take
 otherwise — a slow reader whose transport paused writing, or another ASGI server —
 packets wait in an ordered backlog drained by one task through the ASGI ``send``. Pings
 are timer callbacks. Every packet of a socket goes through ``write``, so order is kept.
+A reader so slow that ``MAX_BACKLOG`` packets wait is dropped (its connection aborted):
+memory stays bounded, and the client reconnects and ``sync``s what it missed.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ class _Written:
 
 
 _WRITTEN = _Written()
+# Packets that may wait for one slow reader before its socket is dropped.
+MAX_BACKLOG = 1000
 _ENVIRON_KEPT = frozenset(
     ("asgi.receive", "asgi.send", "asgi.scope", "REQUEST_METHOD", "PATH_INFO", "QUERY_STRING")
 )
@@ -84,6 +88,7 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
     _drainer: asyncio.Task[None] | None = None
     _ping_timer: asyncio.TimerHandle | None = None
     _closer: asyncio.Future[None] | None = None
+    _dropped: bool = False
 
     @property
     def on_websocket(self) -> bool:
@@ -108,6 +113,9 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
     def write(self, text: str, frame: bytes | None = None) -> None:
         """Send ``text`` on the websocket after everything written before it."""
         if self._backlog is not None:
+            if len(self._backlog) >= MAX_BACKLOG:
+                self._drop()
+                return
             self._backlog.append(text)
             return
         proto = self._proto
@@ -122,6 +130,20 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
             return
         self._backlog = deque((text,))
         self._drainer = asyncio.ensure_future(self._drain())
+
+    def _drop(self) -> None:
+        """Give up on a reader that fell ``MAX_BACKLOG`` packets behind."""
+        if self._dropped:
+            return
+        self._dropped = True
+        if self._backlog is not None:
+            self._backlog.clear()
+        proto = self._proto
+        if proto is not None:
+            # Its kernel buffers are full: a close frame would wait behind them.
+            proto.transport.abort()
+        reason = self.server.reason.TRANSPORT_ERROR
+        self._closer = asyncio.ensure_future(self.close(wait=False, abort=True, reason=reason))
 
     async def _drain(self) -> None:
         backlog = self._backlog

@@ -33,14 +33,18 @@ from server.http.middleware import RequestContext
 from server.http.problems import HANDLERS
 from server.http.ratelimit import Limiter
 from server.http.runtime import Runtime
+from server.notifications.routes import api as notifications_api
 from server.ops.routes import api as ops_api
 from server.projects.routes import api as projects_api
 from server.resources.routes import api as resources_api
 from server.schedule.routes import api as schedule_api
 from server.series.routes import api as series_api
+from server.solver.pool import SolverPool
+from server.solver.routes import api as solver_api
 from server.tenants.routes import api as tenants_api
 from server.time_off.routes import api as time_off_api
 from server.users.routes import api as users_api
+from server.webhooks.routes import api as webhooks_api
 from server.workflow import queue
 from server.workflow.routes import api as workflow_api
 
@@ -73,7 +77,10 @@ def build_api(node_modules: Path = DEFAULT_NODE_MODULES) -> Api:
     api.include(holds_api)
     api.include(time_off_api)
     api.include(schedule_api)
+    api.include(solver_api)
     api.include(audit_api)
+    api.include(notifications_api)
+    api.include(webhooks_api)
     # Last: the document describes every route above and itself.
     api.include(docs_api(api, node_modules))
     return api
@@ -88,21 +95,32 @@ def create_app(settings: Settings) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = await migrations.open_database(settings)
-        jobs = queue.pool(redis_url)
-        db.enqueuer = queue.enqueuer(jobs)
-        redis = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2)
+        # Every Redis call a request waits for gives up within BOOKING_REDIS_TIMEOUT.
+        timeout = settings.redis_timeout
+        jobs = queue.pool(redis_url, timeout)
+        db.enqueuer = queue.enqueuer(jobs, deadline=timeout)
+        redis = Redis.from_url(redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
         rt = Runtime(
             settings=settings,
             db=db,
             redis=redis,
             limiter=Limiter(settings, redis_url),
-            revocations=Revocations(redis, settings.access_token_ttl),
+            revocations=Revocations(
+                redis,
+                db,
+                timeout=timeout,
+                cache_seconds=settings.revocation_cache_seconds,
+            ),
+            solver=SolverPool(settings.solver_processes),
         )
         state["rt"] = rt
+        if settings.solver_warm_up:
+            rt.solver.warm()
         await realtime.start(
             db,
             rpc=ServiceBookingRpc(db, rt.limiter.check_write),
             scheduling=ServiceSchedulingRpc(db, rt.limiter.check_write),
+            check_token=rt.revocations.check,
         )
         # Startup objects live as long as the process; keep the collector off them.
         gc.collect()
@@ -110,7 +128,9 @@ def create_app(settings: Settings) -> ASGIApp:
         try:
             yield
         finally:
+            await rt.drain(seconds=15)
             await realtime.stop()
+            await rt.solver.close()
             await rt.limiter.close()
             await redis.aclose()
             await queue.close(jobs)

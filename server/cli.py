@@ -1,4 +1,4 @@
-"""Command line: ``python -m server serve|migrate|dev|seed|backup|restore``."""
+"""Command line: ``python -m server serve|migrate|dev|seed|backup|restore|verify``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -18,9 +19,11 @@ from server.app import create_app
 from server.config import ConfigError, Settings, load_settings
 from server.devrun import run_dev, seed
 from server.devservices import DEFAULT_DATA_DIR, ServicesError
+from server.errors import NotFound
 from server.logs import configure as configure_logging
 from server.metrics import serve_on_port
 from server.seed import SIZES, Size
+from server.solver.verify import Report, verify
 
 
 def _settings(**overrides: str) -> Settings:
@@ -87,6 +90,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         # Engine.IO enforces the exact limit; this stops a larger frame being buffered first.
         ws_max_size=settings.socket_max_message_bytes + 1024,
         proxy_headers=True,
+        # Whose X-Forwarded-For to believe: never everyone by default (rate limits key on it).
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         access_log=args.access_log,
         # Logging is configured above (BOOKING_LOG_FORMAT); uvicorn's loggers propagate.
         log_config=None,
@@ -174,6 +179,47 @@ def cmd_restore(args: argparse.Namespace) -> None:
         _fail(str(exc))
 
 
+def _moment(text: str) -> datetime:
+    """An RFC 3339 time with an offset, for --from/--to."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an RFC 3339 time: {text!r}") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"needs an offset (e.g. Z or +01:00): {text!r}")
+    return value
+
+
+async def _verify(settings: Settings, args: argparse.Namespace) -> Report:
+    db = await migrations.open_database(settings)
+    try:
+        return await verify(db, slug=args.tenant, start=args.start, end=args.end)
+    finally:
+        await db.close()
+
+
+def cmd_verify(args: argparse.Namespace) -> None:
+    settings = _settings()
+    if args.start is not None and args.end is not None and args.end <= args.start:
+        _fail("--to must be after --from")
+    try:
+        report = asyncio.run(_verify(settings, args))
+    except NotFound as exc:
+        _fail(exc.detail)
+    except _EXPECTED as exc:
+        _fail(str(exc))
+    for violation in report.violations:
+        print(violation.line())
+    count = len(report.violations)
+    print(
+        f"{count} violation{'s' if count != 1 else ''} of {len(report.rules)} rules"
+        f" ({', '.join(report.rules)}) in {report.tenants} tenant"
+        f"{'s' if report.tenants != 1 else ''}",
+        file=sys.stderr,
+    )
+    raise SystemExit(1 if count else 0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -221,6 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--replace", action="store_true", help="drop what the database holds first"
     )
     restore_cmd.set_defaults(func=cmd_restore)
+    verify_cmd = sub.add_parser(
+        "verify", help="check stored data against every scheduling rule; exit 1 on a violation"
+    )
+    verify_cmd.add_argument("--tenant", metavar="SLUG", help="only this tenant")
+    verify_cmd.add_argument("--from", dest="start", type=_moment, metavar="T")
+    verify_cmd.add_argument("--to", dest="end", type=_moment, metavar="T")
+    verify_cmd.set_defaults(func=cmd_verify)
     return parser
 
 

@@ -35,15 +35,28 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     access_token_ttl: Annotated[int, msgspec.Meta(ge=30, le=86_400)] = 900
     refresh_token_ttl: Annotated[int, msgspec.Meta(ge=60)] = 30 * 86_400
     refresh_reuse_grace: Annotated[float, msgspec.Meta(ge=0, le=60)] = 5.0
-    signup: Literal["open", "closed"] = "open"
+    signup: Literal["open", "closed"] = "closed"
     platform_token: Annotated[str, msgspec.Meta(min_length=16)] | None = None
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 1_048_576
     rate_limit_login: str = "10/minute"
     rate_limit_login_ip: str = "60/minute"
+    rate_limit_signup: str = "10/hour"
+    rate_limit_refresh: str = "120/minute"
+    rate_limit_password_reset: str = "5/hour"
     rate_limit_write: str = "600/minute"
+    rate_limit_read: str = "6000/minute"
     rate_limit_enabled: bool = True
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (comma-separated
+    # addresses or networks); the client address rate limits key on comes from them.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # Socket and connect timeout of every Redis call a request waits for, in seconds.
+    redis_timeout: Annotated[float, msgspec.Meta(gt=0, le=10)] = 0.25
     pool_min: Annotated[int, msgspec.Meta(ge=1)] = 2
     pool_max: Annotated[int, msgspec.Meta(ge=1, le=500)] = 20
+    # Longest wait for a pooled connection before answering 503 with Retry-After.
+    pool_acquire_timeout: Annotated[float, msgspec.Meta(gt=0, le=60)] = 5.0
+    # How long a user's "tokens valid after" time stays cached in Redis.
+    revocation_cache_seconds: Annotated[int, msgspec.Meta(ge=1, le=3600)] = 30
     event_retention_days: Annotated[int, msgspec.Meta(ge=7)] = 7
     sync_max_events: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1000
     heartbeat_seconds: Annotated[float, msgspec.Meta(gt=0, le=300)] = 5.0
@@ -51,6 +64,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     sweep_seconds: Annotated[int, msgspec.Meta(ge=1, le=3600)] = 5
     smtp_url: str | None = None
     mail_from: str = "booking@localhost"
+    public_url: str | None = None
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 10.0
+    webhook_retry_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 10.0
+    webhook_retry_max_seconds: Annotated[float, msgspec.Meta(gt=0, le=86_400)] = 3600.0
+    webhook_give_up_seconds: Annotated[float, msgspec.Meta(gt=0)] = 86_400.0
+    webhook_concurrency: Annotated[int, msgspec.Meta(ge=1, le=200)] = 8
+    dispatch_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.1
     cors_origins: str = "*"
     socket_max_message_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 65_536
     socket_compression: bool = False
@@ -63,6 +84,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     metrics_port: Annotated[int, msgspec.Meta(ge=1, le=65_535)] | None = None
     metrics_host: str = "127.0.0.1"
     demo_password: str | None = None
+    # The solver: seconds per solve (past it, the best found is returned, not proven
+    # optimal), worker processes solving at once, and CP-SAT search threads per solve.
+    solver_time_limit: Annotated[float, msgspec.Meta(gt=0, le=300)] = 5.0
+    solver_processes: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
+    solver_workers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
+    solver_warm_up: bool = True  # start the solver processes with the server
     # Where `npm ci` put the browser packages (/app/ and /docs); default: the checkout's.
     node_modules: str | None = None
 
@@ -91,6 +118,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
 
 _FIELDS = {f.name: f for f in msgspec.structs.fields(Settings)}
+RATE_LIMITS = tuple(n for n in _FIELDS if n.startswith("rate_limit_") and n != "rate_limit_enabled")
 
 
 def load_settings(environ: Mapping[str, str], **overrides: Any) -> Settings:
@@ -121,7 +149,7 @@ def load_settings(environ: Mapping[str, str], **overrides: Any) -> Settings:
             f"{PREFIX}POOL_MIN: must not exceed {PREFIX}POOL_MAX"
             f" ({settings.pool_min} > {settings.pool_max})"
         )
-    for name in ("rate_limit_login", "rate_limit_login_ip", "rate_limit_write"):
+    for name in RATE_LIMITS:
         if not _one_rate(getattr(settings, name)):
             raise ConfigError(
                 f"{PREFIX}{name.upper()}: expected one '<count>/<period>' such as '10/minute'"
@@ -159,6 +187,7 @@ def _check_urls(settings: Settings) -> None:
         "app_login_url": ("postgres://", "postgresql://"),
         "redis_url": ("redis://", "rediss://", "unix://"),
         "smtp_url": ("smtp://", "smtps://"),
+        "public_url": ("http://", "https://"),
     }
     for name, schemes in checks.items():
         value = getattr(settings, name)

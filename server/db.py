@@ -43,6 +43,12 @@ CHECK_ERRORS: dict[str, type[errors.AppError]] = {
     "holds_period_check": errors.InvalidPeriod,
     "time_off_period_check": errors.InvalidPeriod,
 }
+# SQLSTATEs that say the server is going away, starting or full, not that the request is
+# wrong: admin/crash shutdown, cannot connect now (starting up or shutting down), too many
+# connections. Class 08 (connection exceptions) is matched by prefix.
+UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+# What a client may wait before trying again while the database is unreachable.
+UNAVAILABLE_RETRY_AFTER = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +59,10 @@ class Context:
     user_id: UUID | None = None
     role: str | None = None
     request_id: str = "-"
+    # The access token's id, expiry and login family, when a token authenticated the call.
+    token_id: str | None = None
+    token_expires_at: int | None = None
+    family_id: UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +186,8 @@ def translate(exc: asyncpg.PostgresError) -> Exception:
     constraint = getattr(exc, "constraint_name", None) or ""
     if state in ("40P01", "40001"):
         return errors.Retryable(state)
+    if unreachable(exc):
+        return database_unavailable()
     if state == "23P01" and constraint in EXCLUSION_ERRORS:
         return EXCLUSION_ERRORS[constraint]()
     if state == "23505" and constraint in UNIQUE_ERRORS:
@@ -192,6 +204,30 @@ def translate(exc: asyncpg.PostgresError) -> Exception:
         return errors.ValidationFailed.field("body", "text must not contain NUL (U+0000)")
     unknown: Exception = exc
     return unknown
+
+
+def unreachable(exc: BaseException | None) -> bool:
+    """Whether ``exc`` means the database cannot be reached right now (restart, crash,
+    network, full), so the request may succeed if tried again shortly."""
+    if isinstance(exc, OSError | asyncpg.PostgresConnectionError):
+        # Refused, reset, timed out (TimeoutError is an OSError), lost mid-statement.
+        return True
+    if isinstance(exc, asyncpg.PostgresError):
+        state = exc.sqlstate or ""
+        return state in UNAVAILABLE_STATES or state.startswith("08")
+    if isinstance(exc, asyncpg.InternalClientError):
+        # The protocol of a connection the server ended while it sat in the pool.
+        return True
+    if isinstance(exc, asyncpg.InterfaceError):
+        # asyncpg's own words for a connection or pool that closed under the caller.
+        return "closed" in str(exc) or "closing" in str(exc)
+    return False
+
+
+def database_unavailable() -> errors.Unavailable:
+    return errors.Unavailable(
+        "The database is unreachable; try again shortly", retry_after=UNAVAILABLE_RETRY_AFTER
+    )
 
 
 def _fk_detail(constraint: str) -> str:
@@ -223,9 +259,12 @@ async def _skip_reset_query(conn: asyncpg.Connection) -> None:
 class Database:
     """A connection pool whose every transaction runs as the application role."""
 
-    def __init__(self, pool: asyncpg.Pool, app_role: str = APP_ROLE) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, app_role: str = APP_ROLE, *, acquire_timeout: float = 5.0
+    ) -> None:
         self.pool = pool
         self.app_role = app_role
+        self.acquire_timeout = acquire_timeout
         self.enqueuer: Enqueuer | None = None
         # Called with the tenant after a transaction that wrote events commits: wakes the
         # realtime relay (the events table is the truth; this only makes it prompt).
@@ -243,7 +282,7 @@ class Database:
             command_timeout=60,
         )
         assert pool is not None
-        return cls(pool)
+        return cls(pool, acquire_timeout=settings.pool_acquire_timeout)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -258,9 +297,15 @@ class Database:
         lazy: bool = False,
     ) -> AsyncIterator[Tx]:
         """One transaction as the app role, scoped to ``ctx.tenant_id`` (or no tenant),
-        committed here, rolled back on an error. ``lazy``: opened by
-        its first statement (see ``Tx``), else at once."""
-        async with self.pool.acquire() as conn:
+        committed here; on an error the pool's release rolls it back. ``lazy``: opened by
+        its first statement (see ``Tx``), else at once.
+
+        Connecting, BEGIN, a statement or COMMIT that meets a database restarting or gone
+        raises ``Unavailable`` (503 with Retry-After), never a 500; the broken connection is
+        dropped so the pool opens a new one. A write whose COMMIT got no answer may have
+        happened; the client's retry with its Idempotency-Key tells."""
+        conn = await self._acquire()
+        try:
             tx = Tx(
                 conn,
                 ctx or Context(tenant_id=UUID(int=0)),
@@ -283,6 +328,15 @@ class Database:
                     await conn.execute("COMMIT")
                 except asyncpg.PostgresError as exc:
                     raise translate(exc) from exc
+        except Exception as exc:
+            broken = unreachable(exc) or unreachable(exc.__cause__)
+            if broken and not conn.is_closed():
+                conn.terminate()
+            if unreachable(exc):
+                raise database_unavailable() from exc
+            raise
+        finally:
+            await self.pool.release(conn)
 
     def opening(self, ctx: Context | None, *, isolation: str | None, readonly: bool) -> str:
         """``BEGIN`` and the role and tenant settings, one simple-protocol message. Both
@@ -295,6 +349,20 @@ class Database:
             f"BEGIN{mode}; SELECT set_config('role', '{role}', true),"
             f" set_config('app.tenant_id', '{tenant}', true)"
         )
+
+    async def _acquire(self) -> asyncpg.Connection:
+        """A pooled connection; 503 when none frees up in time or PostgreSQL is unreachable."""
+        try:
+            return await self.pool.acquire(timeout=self.acquire_timeout)
+        except TimeoutError:
+            raise errors.Unavailable(
+                "Every database connection is busy; try again shortly", retry_after=1
+            ) from None
+        except Exception as exc:
+            if unreachable(exc):
+                log.warning("cannot connect to PostgreSQL: %r", exc)
+                raise database_unavailable() from exc
+            raise
 
     async def run(
         self, ctx: Context | None, fn: Callable[[Tx], Awaitable[T]], *, retries: int = 1

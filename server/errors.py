@@ -102,7 +102,14 @@ class Internal(AppError):
 
 
 class Unavailable(AppError):
-    code, status, title = "unavailable", 503, "Service unavailable"
+    """A required service (database, Redis) is unreachable or saturated; answered with
+    ``Retry-After``."""
+
+    code, status, title = "service_unavailable", 503, "Service unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class SlugTaken(Conflict):

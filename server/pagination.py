@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 
@@ -36,11 +36,22 @@ _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(list[Any])
 
 
+# What ``encode_cursor`` produces: unpadded base64url, stated in the schema.
+Cursor = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=MAX_CURSOR_LENGTH,
+        pattern="^[A-Za-z0-9_-]*$",
+        description="The `next_cursor` of the previous page (opaque)",
+    ),
+]
+
+
 class PageQuery(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """``?limit=1..200`` (default 50) and ``?cursor=``; list queries extend it."""
 
     limit: Limit = 50
-    cursor: str | None = None
+    cursor: Cursor | None = None
 
 
 def encode_cursor(values: list[Any]) -> str:

@@ -50,11 +50,18 @@ class Deactivate(Schema):
 
 
 _PATH = re.compile(r" - at `\$(.*)`$")
+# A bad mapping key itself: "... - at `key` in `$.working_hours`".
+_KEY_PATH = re.compile(r" - at `key` in `\$(.*)`$")
 _json = msgspec.json.Decoder()
 
 
 def _field_error(exc: msgspec.ValidationError, field: str) -> dict[str, str]:
     message = str(exc)
+    key = _KEY_PATH.search(message)
+    if key:
+        message = message[: key.start()]
+        path = re.sub(r"\[(\d+)\]", r".\1", key.group(1)).lstrip(".")
+        return {"field": f"{path or field}[...]", "message": message}
     match = _PATH.search(message)
     if match:
         message = message[: match.start()]
@@ -62,6 +69,26 @@ def _field_error(exc: msgspec.ValidationError, field: str) -> dict[str, str]:
         path = re.sub(r"\[(\d+)\]", r".\1", tail).lstrip(".")
         field = path or field
     return {"field": field, "message": message}
+
+
+def _keyed_errors(
+    exc: msgspec.ValidationError, cls: type[msgspec.Struct], name: str, value: Any, *, strict: bool
+) -> list[dict[str, str]]:
+    """The errors of one field, naming mapping keys: msgspec writes a key as ``[...]``
+    (``working_hours[...].0.1``); each key is probed alone to name it
+    (``working_hours.mon.0.1``), and every bad key is listed."""
+    error = _field_error(exc, name)
+    if "[...]" not in error["field"] or not isinstance(value, dict):
+        return [error]
+    found: list[dict[str, str]] = []
+    for key, item in value.items():
+        try:
+            msgspec.convert({name: {key: item}}, _probes(cls)[name], strict=strict)
+        except msgspec.ValidationError as one:
+            keyed = _field_error(one, name)
+            keyed["field"] = keyed["field"].replace("[...]", f".{key}", 1)
+            found.append(keyed)
+    return found or [error]
 
 
 @cache
@@ -160,8 +187,10 @@ def _all_errors(
             if nested is not None and isinstance(obj[name], dict):
                 errors += _all_errors(obj[name], nested, strict=strict, prefix=field + ".")
             else:
-                error = _field_error(exc, name)
-                errors.append({**error, "field": prefix + error["field"]})
+                errors += [
+                    {**error, "field": prefix + error["field"]}
+                    for error in _keyed_errors(exc, cls, name, obj[name], strict=strict)
+                ]
             continue
         value = getattr(probe, name)
         errors += _check(cls, name, value, field)
@@ -221,6 +250,8 @@ def decode_json(raw: bytes, cls: type[T]) -> T:
         obj = _json.decode(raw) if raw.strip() else {}
     except (msgspec.DecodeError, UnicodeDecodeError):  # invalid UTF-8 inside a string
         raise MalformedJson("The request body is not valid JSON (UTF-8)") from None
+    except RecursionError:
+        raise MalformedJson("The request body nests too deeply") from None
     # JSON can only carry U+0000 escaped, so most bodies skip the search.
     return convert(obj, cls, nul=b"\\u0000" in raw)
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import httpx
 
+from server.config import Settings
 from server.devservices import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,3 +73,44 @@ def serving(*args: str, **settings: str) -> Iterator[tuple[str, subprocess.Popen
             proc.wait()
         if proc.stderr is not None:
             proc.stderr.close()
+
+
+@asynccontextmanager
+async def serving_async(settings: Settings, **env: str) -> AsyncIterator[httpx.AsyncClient]:
+    """``serve`` on a free port with the test databases and ``env``; a client of it."""
+    assert settings.database_url and settings.redis_url and settings.jwt_secret
+    port = free_port()
+    full = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_")}
+    full.update(
+        BOOKING_DATABASE_URL=settings.database_url,
+        BOOKING_REDIS_URL=settings.redis_url,
+        BOOKING_JWT_SECRET=settings.jwt_secret,
+        BOOKING_LOG_LEVEL="warning",
+        **env,
+    )
+    proc = subprocess.Popen(  # noqa: ASYNC220 - started once, not awaited on
+        [sys.executable, "-m", "server", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=full,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
+            async with asyncio.timeout(30):
+                while True:
+                    assert proc.poll() is None, "serve exited"
+                    try:
+                        if (await http.get("/healthz")).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    await asyncio.sleep(0.1)
+            yield http
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -91,10 +91,18 @@ def settings(database_url: str, redis_url: str) -> Settings:
         database_url=database_url,
         redis_url=redis_url,
         jwt_secret=secrets.token_urlsafe(48),
+        # The default is closed; the tests create a tenant each.
+        signup="open",
         rate_limit_write="100000/minute",
+        rate_limit_read="100000/minute",
+        rate_limit_signup="100000/minute",
+        rate_limit_refresh="100000/minute",
+        rate_limit_password_reset="100000/minute",
         rate_limit_login="100000/minute",
         rate_limit_login_ip="100000/minute",
         pool_max=40,
+        # Tests start many apps; each would spawn a solver process at once.
+        solver_warm_up=False,
     )
 
 

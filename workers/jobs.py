@@ -6,6 +6,7 @@ job delivered twice, or racing the sweeper, changes nothing the second time.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
@@ -14,6 +15,9 @@ from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
+from arq import Retry
+
+from server import errors
 from server.config import Settings
 from server.db import Database
 from server.holds import service as holds
@@ -21,11 +25,14 @@ from server.metrics import BACKLOG, WORKER_JOBS
 from server.notifications import service as notifications
 from server.ops import queries as ops_queries
 from server.workflow import engine, maintenance
+from workers import dispatcher
 
 log = logging.getLogger(__name__)
 
 # One sweep stops claiming after this long, so runs never pile up behind each other.
 SWEEP_BUDGET_SECONDS = 30.0
+# A timer job that could not apply is run again this many seconds times its try number.
+RETRY_SECONDS = 1
 
 
 P = ParamSpec("P")
@@ -66,8 +73,17 @@ def _settings(ctx: dict[str, Any]) -> Settings:
 
 @counted
 async def fire_timer(ctx: dict[str, Any], tenant_id: str, timer_id: str) -> str:
-    """Apply one workflow timer (escalate, expire, remind, complete) if still pending."""
-    return await engine.fire_timer(_db(ctx), UUID(str(tenant_id)), UUID(str(timer_id)))
+    """Apply one workflow timer (escalate, expire, remind, complete) if still pending.
+
+    Not applied because of a lost race or an unreachable database: arq runs it again
+    (``max_tries``), later each time; past that the sweeper fires it.
+    """
+    try:
+        return await engine.fire_timer(_db(ctx), UUID(str(tenant_id)), UUID(str(timer_id)))
+    except (errors.Contention, errors.Unavailable) as exc:
+        tries = int(ctx.get("job_try") or 1)
+        log.warning("timer %s not applied (%s); retry %d", timer_id, exc, tries)
+        raise Retry(defer=RETRY_SECONDS * tries) from exc
 
 
 @counted
@@ -87,17 +103,38 @@ async def release_hold(ctx: dict[str, Any], tenant_id: str, hold_id: str) -> str
 @counted
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     """The safety net: apply every overdue timer, release every expired hold and send
-    every due message."""
+    every due message (and, when this process runs no dispatcher loop, turn events into
+    mail and webhook deliveries).
+
+    One sweep at a time per worker: a run that finds the last one still going leaves the
+    work to it (two would walk the same overdue list and wait on each other's bookings).
+    """
+    running: asyncio.Lock = ctx.setdefault("sweeping", asyncio.Lock())
+    if running.locked():
+        return {"timers": 0, "holds": 0, "notifications": 0, "webhook_runs": 0}
+    async with running:
+        return await _sweep(ctx)
+
+
+async def _sweep(ctx: dict[str, Any]) -> dict[str, int]:
     deadline = time.monotonic() + SWEEP_BUDGET_SECONDS
     fired = await engine.sweep(_db(ctx), deadline=deadline)
     expired = await holds.expire_due_holds(_db(ctx), deadline=deadline)
+    hooks = 0
+    if "dispatcher" not in ctx:
+        await dispatcher.mail_pass(_db(ctx))
+        hooks = await dispatcher.webhook_pass(_db(ctx), _settings(ctx), deadline=deadline)
     sent = await notifications.deliver_due(_db(ctx), _settings(ctx))
-    if fired or expired or sent:
+    if fired or expired or sent or hooks:
         log.info(
-            "sweep applied %d timers, released %d holds, sent %d messages", fired, expired, sent
+            "sweep applied %d timers, released %d holds, sent %d messages, %d webhook runs",
+            fired,
+            expired,
+            sent,
+            hooks,
         )
     BACKLOG.update(await _db(ctx).read(None, ops_queries.backlogs))
-    return {"timers": fired, "holds": expired, "notifications": sent}
+    return {"timers": fired, "holds": expired, "notifications": sent, "webhook_runs": hooks}
 
 
 @counted

@@ -17,6 +17,7 @@ from server.config import Settings, load_settings
 from server.db import Database
 from server.workflow import queue
 from workers import jobs
+from workers.dispatcher import Dispatcher
 
 HEARTBEAT_SECONDS = 5
 # Running jobs get this long to finish on SIGTERM; each is one transaction, so one that
@@ -56,9 +57,15 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     # Events a job commits wake the relay leader of a web process through Redis.
     ctx["waker"] = Waker(ctx["redis"], wake_channel(settings))
     ctx["db"].on_events = ctx["waker"].wake
+    dispatcher = Dispatcher(ctx["db"], settings)
+    dispatcher.start()
+    ctx["dispatcher"] = dispatcher
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
+    dispatcher = ctx.pop("dispatcher", None)
+    if isinstance(dispatcher, Dispatcher):
+        await dispatcher.stop()
     db = ctx.get("db")
     waker = ctx.pop("waker", None)
     if isinstance(waker, Waker):

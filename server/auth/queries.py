@@ -30,3 +30,53 @@ async def revoke_family_of_token(tx: Tx, token_hash: bytes, *, user_id: UUID) ->
 
 async def revoke_user_tokens(tx: Tx, user_id: UUID) -> None:
     await tx.execute(QUERIES["revoke_user_tokens"], tx.tenant_id, user_id)
+
+
+async def lock_refresh_family(tx: Tx, token_hash: bytes) -> UUID | None:
+    """Lock the login family of a token until commit; None for an unknown token."""
+    row = await tx.fetchrow(QUERIES["lock_refresh_family"], tx.tenant_id, token_hash)
+    return None if row is None else row["family_id"]
+
+
+async def login_key(tx: Tx, slug: str, email: str) -> tuple[UUID | None, str]:
+    """The tenant of ``slug`` and ``email`` normalized as the user lookup compares it."""
+    row = await tx.fetchrow(QUERIES["login_key"], slug, email)
+    assert row is not None
+    return row["tenant_id"], row["email_key"]
+
+
+async def revoke_other_sessions(tx: Tx, user_id: UUID, *, keep_family: UUID | None) -> None:
+    await tx.execute(QUERIES["revoke_other_sessions"], tx.tenant_id, user_id, keep_family)
+
+
+async def end_access_tokens(tx: Tx, user_id: UUID) -> None:
+    await tx.execute(QUERIES["end_access_tokens"], tx.tenant_id, user_id)
+
+
+async def tokens_valid_after(tx: Tx, user_id: UUID) -> float:
+    """Epoch seconds before which the user's access tokens are refused (0: none)."""
+    value = await tx.fetchval(QUERIES["tokens_valid_after"], tx.tenant_id, user_id)
+    return float(value or 0.0)
+
+
+async def insert_password_reset(
+    tx: Tx, *, reset_id: UUID, user_id: UUID, token_hash: bytes, ttl_seconds: int
+) -> None:
+    await tx.execute(
+        QUERIES["insert_password_reset"],
+        tx.tenant_id,
+        reset_id,
+        user_id,
+        token_hash,
+        float(ttl_seconds),
+    )
+
+
+async def use_password_reset(tx: Tx, token_hash: bytes) -> UUID | None:
+    """Spend a live reset token of an active user; its user, or None."""
+    value = await tx.fetchval(QUERIES["use_password_reset"], tx.tenant_id, token_hash)
+    return value if isinstance(value, UUID) else None
+
+
+async def end_password_resets(tx: Tx, user_id: UUID) -> None:
+    await tx.execute(QUERIES["end_password_resets"], tx.tenant_id, user_id)

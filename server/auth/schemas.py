@@ -43,3 +43,24 @@ class SessionOut(Out):
 class MeOut(Out):
     user: UserOut
     tenant: TenantOut
+
+
+class PasswordChange(Schema):
+    current_password: Password
+    new_password: Password
+
+
+class PasswordResetRequest(Schema):
+    tenant: LoginText
+    email: LoginText
+
+
+class PasswordResetConfirm(Schema):
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    password: Password
+
+
+class PasswordResetAccepted(Out):
+    """The same answer whether or not the account exists."""
+
+    detail: str

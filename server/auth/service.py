@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from uuid import UUID
 
 from server import errors
@@ -40,10 +41,13 @@ def _expired() -> errors.Unauthorized:
 async def issue_tokens(
     tx: Tx, settings: Settings, *, user_id: UUID, role: str, family_id: UUID | None = None
 ) -> TokenPair:
+    family = family_id or uuid.uuid4()
     refresh = await new_refresh_token(
-        tx, user_id=user_id, family_id=family_id, ttl_seconds=settings.refresh_token_ttl
+        tx, user_id=user_id, family_id=family, ttl_seconds=settings.refresh_token_ttl
     )
-    access = issue_access_token(settings, user_id=user_id, tenant_id=tx.tenant_id, role=role)
+    access = issue_access_token(
+        settings, user_id=user_id, tenant_id=tx.tenant_id, role=role, family_id=family
+    )
     return TokenPair(
         access_token=access, refresh_token=refresh, expires_in=settings.access_token_ttl
     )
@@ -58,16 +62,24 @@ def _session(tokens: TokenPair, user: UserOut) -> SessionOut:
     )
 
 
-async def login(db: Database, settings: Settings, body: LoginIn) -> SessionOut:
+async def login_key(db: Database, tenant: str, email: str) -> tuple[UUID | None, str]:
+    """The tenant of a slug and the email normalized once, by PostgreSQL's ``lower``: the
+    per-account rate limit keys on it and the user lookup compares it, so two spellings
+    of one address can never get two buckets."""
+    return await db.read(None, lambda tx: queries.login_key(tx, tenant, email))
+
+
+async def login(
+    db: Database, settings: Settings, body: LoginIn, *, tenant_id: UUID | None, email_key: str
+) -> SessionOut:
     """Tokens for a matching active user; any mismatch is the same 401 in about the same time.
 
-    The caller checks the login rate limits first.
+    The caller checks the login rate limits first, keyed on ``login_key``.
     """
-    tenant_id = await db.read(None, lambda tx: tenants.tenant_id_by_slug(tx, body.tenant))
     row = None
     if tenant_id is not None:
         ctx = Context(tenant_id=tenant_id)
-        row = await db.read(ctx, lambda tx: users.get_user_by_email(tx, body.email))
+        row = await db.read(ctx, lambda tx: users.get_user_by_email(tx, email_key))
     stored = row["password_hash"] if row is not None else None
     # Always one argon2 verification: a dummy hash when there is no such user.
     if not await verify_password(stored, body.password):
@@ -103,6 +115,10 @@ async def refresh(db: Database, settings: Settings, token: str) -> SessionOut:
     digest = token_hash(token)
 
     async def work(tx: Tx) -> SessionOut | errors.AppError:
+        # One refresh of a family at a time: a reuse revoking the family must see the
+        # token a concurrent refresh adds to it, and that refresh must see the revocation.
+        if await queries.lock_refresh_family(tx, digest) is None:
+            return _expired()
         spent = await queries.use_refresh_token(tx, digest)
         if spent is None:
             state = await queries.get_refresh_token(
@@ -133,11 +149,15 @@ async def refresh(db: Database, settings: Settings, token: str) -> SessionOut:
     return result
 
 
-async def logout(tx: Tx, token: str) -> None:
-    """Revoke the login family of one of the caller's refresh tokens; unknown ones are ignored."""
+async def logout(tx: Tx, token: str, *, access_token_ended: bool) -> None:
+    """Revoke the login family of one of the caller's refresh tokens (unknown ones are
+    ignored). The caller ends the access token itself in Redis; when that failed
+    (``access_token_ended`` false), every access token of the user ends instead."""
     assert tx.ctx.user_id is not None
     if parse_tenant(token) == tx.tenant_id:
         await queries.revoke_family_of_token(tx, token_hash(token), user_id=tx.ctx.user_id)
+    if not access_token_ended:
+        await queries.end_access_tokens(tx, tx.ctx.user_id)
 
 
 async def me(db: Database, ctx: Context) -> MeOut:

@@ -14,7 +14,7 @@ from server.errors import Unauthorized
 
 ALGORITHM = "HS256"
 ROLES = ("viewer", "member", "manager", "admin")
-_REQUIRED = ["exp", "iat", "iss", "aud", "sub", "tid", "role"]
+_REQUIRED = ["exp", "iat", "iss", "aud", "sub", "tid", "role", "jti"]
 
 
 class Claims(msgspec.Struct, frozen=True, kw_only=True):
@@ -22,23 +22,36 @@ class Claims(msgspec.Struct, frozen=True, kw_only=True):
     tid: UUID
     role: str
     exp: int
-    iat: int
+    # Seconds with milliseconds (RFC 7519 allows fractions): a token made in the same
+    # second as its user's cut-off, but after it, stays valid; one made before does not.
+    iat: float
+    jti: str
+    # The login family (refresh tokens) the access token was issued with.
+    fam: UUID | None = None
 
 
 def issue_access_token(
-    settings: Settings, *, user_id: UUID, tenant_id: UUID, role: str, now: float | None = None
+    settings: Settings,
+    *,
+    user_id: UUID,
+    tenant_id: UUID,
+    role: str,
+    family_id: UUID | None = None,
+    now: float | None = None,
 ) -> str:
-    issued = int(now if now is not None else time.time())
+    issued = now if now is not None else time.time()
     payload = {
         "sub": str(user_id),
         "tid": str(tenant_id),
         "role": role,
-        "iat": issued,
-        "exp": issued + settings.access_token_ttl,
+        "iat": round(issued, 3),
+        "exp": int(issued) + settings.access_token_ttl,
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "jti": uuid.uuid4().hex,
     }
+    if family_id is not None:
+        payload["fam"] = str(family_id)
     return jwt.encode(payload, settings.require_jwt_secret(), algorithm=ALGORITHM)
 
 

@@ -10,11 +10,13 @@ from server.sql import QUERIES
 
 
 async def availability_window(
-    tx: Tx, *, resource_id: UUID, start: datetime, end: datetime
+    tx: Tx, *, resource_id: UUID, start: datetime, end: datetime, limit: int
 ) -> list[asyncpg.Record]:
     """The resource's rows joined with what blocks it in ``[start, end)`` (``kind``:
-    booking, hold, time_off); none if the resource is unknown to this tenant."""
-    return await tx.fetch(QUERIES["availability_window"], tx.tenant_id, resource_id, start, end)
+    booking, hold, time_off; at most ``limit``); none if the resource is unknown."""
+    return await tx.fetch(
+        QUERIES["availability_window"], tx.tenant_id, resource_id, start, end, limit
+    )
 
 
 async def search_resources(

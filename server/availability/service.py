@@ -26,6 +26,8 @@ from server.db import Tx
 from server.workflow.durations import DurationError, parse_duration
 
 MAX_WINDOW = timedelta(days=93)
+# Blocking bookings one answer may hold; a window holding more is 422 (narrow it).
+MAX_BOOKINGS = 5000
 
 
 def check_window(query: AvailabilityQuery | SearchQuery) -> None:
@@ -90,10 +92,14 @@ async def availability(tx: Tx, query: AvailabilityQuery) -> AvailabilityOut:
     check_window(query)
     start, end = query.from_.astimezone(UTC), query.to.astimezone(UTC)
     rows = await queries.availability_window(
-        tx, resource_id=query.resource_id, start=start, end=end
+        tx, resource_id=query.resource_id, start=start, end=end, limit=MAX_BOOKINGS + 1
     )
     if not rows:
         raise errors.NotFound("No such resource")
+    if len(rows) > MAX_BOOKINGS:
+        raise errors.InvalidPeriod(
+            f"The window holds more than {MAX_BOOKINGS} bookings; ask for fewer days"
+        )
     resource = rows[0]
     busy = [_busy(row) for row in rows if row["id"] is not None]
     free: list[Interval] = []

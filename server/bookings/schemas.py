@@ -27,11 +27,14 @@ class BookingOut(Out):
     start: datetime
     end: datetime
     status: Status
+    # The ``reason`` given to the last transition (null if none).
+    status_reason: str | None
+    # The series the booking was made in; null for a booking made alone.
+    series_id: UUID | None
     version: int
     created_at: datetime
     updated_at: datetime
     escalated_at: datetime | None
-    series_id: UUID | None = None
 
 
 PERIOD_CHECKS: Mapping[str, Check] = dict.fromkeys(("start", "end"), check_calendar_time)

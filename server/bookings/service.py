@@ -72,6 +72,7 @@ def booking_out(row: Mapping[str, Any]) -> BookingOut:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         escalated_at=row["escalated_at"],
+        status_reason=row.get("status_reason"),
         series_id=row.get("series_id"),
     )
 
@@ -195,6 +196,7 @@ def _planned(
                 "created_at": start,
                 "updated_at": start,
                 "escalated_at": None,
+                "status_reason": None,
                 "series_id": None,
             }
         )
@@ -265,7 +267,9 @@ async def create_booking(tx: Tx, body: BookingCreate) -> BookingOut:
         blocking.refuse(row["conflicts"])
     assert outcome == "created", outcome
     tx.wrote_event()
-    after = booking_out(row)
+    # app_create_booking (migration 0005) returns no status_reason or series_id: a new
+    # booking made alone has neither.
+    after = booking_out({**dict(row), "status_reason": None, "series_id": None})
     assert context is not None
     await schedule_timers(tx, None, after, settings=TimerSettings.from_row(context))
     return after

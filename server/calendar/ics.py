@@ -59,31 +59,50 @@ def ical_status(booking_status: str) -> str:
     return "TENTATIVE" if booking_status == "pending" else "CONFIRMED"
 
 
-def render_calendar(name: str, events: Iterable[Event]) -> str:
-    """A whole VCALENDAR with one VEVENT per event, CRLF line endings, folded."""
+def _vevent(event: Event, *, status: str, extra: Iterable[str] = ()) -> list[str]:
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{event.id}@{UID_DOMAIN}",
+        f"DTSTAMP:{ics_time(event.stamp)}",
+        f"DTSTART:{ics_time(event.start)}",
+        f"DTEND:{ics_time(event.end)}",
+        f"SUMMARY:{escape_text(event.summary)}",
+    ]
+    if event.description:
+        lines.append(f"DESCRIPTION:{escape_text(event.description)}")
+    lines += [*extra, f"STATUS:{status}", f"SEQUENCE:{event.sequence}", "END:VEVENT"]
+    return lines
+
+
+def _document(method: str, body: list[str], name: str | None = None) -> str:
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(name)}",
+        f"METHOD:{method}",
     ]
-    for event in events:
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{event.id}@{UID_DOMAIN}",
-            f"DTSTAMP:{ics_time(event.stamp)}",
-            f"DTSTART:{ics_time(event.start)}",
-            f"DTEND:{ics_time(event.end)}",
-            f"SUMMARY:{escape_text(event.summary)}",
-        ]
-        if event.description:
-            lines.append(f"DESCRIPTION:{escape_text(event.description)}")
-        lines += [
-            f"STATUS:{ical_status(event.status)}",
-            f"SEQUENCE:{event.sequence}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
+    if name is not None:
+        lines.append(f"X-WR-CALNAME:{escape_text(name)}")
+    lines += [*body, "END:VCALENDAR"]
     return "".join(fold(line) + CRLF for line in lines)
+
+
+def render_calendar(name: str, events: Iterable[Event]) -> str:
+    """A whole VCALENDAR with one VEVENT per event, CRLF line endings, folded."""
+    body: list[str] = []
+    for event in events:
+        body += _vevent(event, status=ical_status(event.status))
+    return _document("PUBLISH", body, name)
+
+
+def render_invitation(method: str, event: Event, *, organizer: str, attendee: str) -> str:
+    """An iTIP message (RFC 5546) for one booking: ``REQUEST`` puts it in the attendee's
+    calendar (again, newer ``SEQUENCE`` wins), ``CANCEL`` takes it out."""
+    assert method in ("REQUEST", "CANCEL")
+    status = "CANCELLED" if method == "CANCEL" else ical_status(event.status)
+    people = [
+        f"ORGANIZER:mailto:{organizer}",
+        f"ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:{attendee}",
+    ]
+    return _document(method, _vevent(event, status=status, extra=people))

@@ -17,3 +17,39 @@ async def calendar_bookings(
     return await tx.fetch(
         QUERIES["calendar_bookings"], tx.tenant_id, resource_id, start, end, limit
     )
+
+
+async def insert_feed(
+    tx: Tx, *, feed_id: UUID, user_id: UUID, resource_id: UUID | None, secret_hash: bytes
+) -> asyncpg.Record:
+    row = await tx.fetchrow(
+        QUERIES["insert_calendar_feed"], tx.tenant_id, feed_id, user_id, resource_id, secret_hash
+    )
+    assert row is not None
+    return row
+
+
+async def list_feeds(
+    tx: Tx, user_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int
+) -> list[asyncpg.Record]:
+    created_at, feed_id = after or (None, None)
+    return await tx.fetch(
+        QUERIES["list_calendar_feeds"], tx.tenant_id, user_id, created_at, feed_id, limit
+    )
+
+
+async def delete_feed(tx: Tx, feed_id: UUID, user_id: UUID) -> bool:
+    row = await tx.fetchval(QUERIES["delete_calendar_feed"], tx.tenant_id, feed_id, user_id)
+    return row is not None
+
+
+async def get_feed(tx: Tx, feed_id: UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["calendar_feed"], tx.tenant_id, feed_id)
+
+
+async def requester_bookings(
+    tx: Tx, *, user_id: UUID, start: datetime, end: datetime | None, limit: int
+) -> list[asyncpg.Record]:
+    return await tx.fetch(
+        QUERIES["requester_calendar_bookings"], tx.tenant_id, user_id, start, end, limit
+    )

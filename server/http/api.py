@@ -171,8 +171,9 @@ def _endpoint(
 
 
 async def authenticate(rt: Runtime, request: Request, *, write: bool = False) -> Context:
-    """The caller's context from the bearer token. A ``write`` also passes the write rate
-    limit, in the same Redis round trip as the revocation check."""
+    """The caller's context from the bearer token. The request also passes its user's
+    write (``write``) or read rate limit, in the same Redis round trip as the revocation
+    check."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -183,13 +184,19 @@ async def authenticate(rt: Runtime, request: Request, *, write: bool = False) ->
         user_id=claims.sub,
         role=claims.role,
         request_id=request_id(request),
+        token_id=claims.jti,
+        token_expires_at=claims.exp,
+        family_id=claims.fam,
     )
-    if write:
-        key = rt.revocations.key(claims)
-        rt.revocations.judge(claims, await rt.limiter.check_write(ctx, also=key))
-        return ctx
-    await rt.revocations.check(claims)
+    check = rt.limiter.check_write if write else rt.limiter.check_read
+    await rt.revocations.judge(claims, await check(ctx, also=rt.revocations.keys(claims)))
     return ctx
+
+
+def client_address(request: Request) -> str:
+    """The caller's address: the peer, or the X-Forwarded-For of a trusted proxy
+    (uvicorn rewrites it per ``BOOKING_FORWARDED_ALLOW_IPS``)."""
+    return request.client.host if request.client else "unknown"
 
 
 def request_id(request: Request) -> str:
@@ -231,7 +238,24 @@ def _query(spec: RouteSpec, request: Request) -> Any:
             raw.setdefault(key, []).extend(v for v in value.split(",") if v)
         else:
             raw[key] = value
-    return convert(raw, spec.query, strict=False)
+    # Lax conversion reads numbers and booleans from text, and would also read a number
+    # as a Unix time (``to=0.5``): times must be RFC 3339 text, as the schema says.
+    times = [
+        {"field": key, "message": "Expected an RFC 3339 time with an offset"}
+        for key in _time_fields(spec.query)
+        if isinstance(raw.get(key), str) and not _RFC3339.match(raw[key])
+    ]
+    if not times:
+        return convert(raw, spec.query, strict=False)
+    bad = {error["field"] for error in times}
+    try:
+        convert({k: v for k, v in raw.items() if k not in bad}, spec.query, strict=False)
+    except errors.ValidationFailed as exc:
+        times += [e for e in exc.extras["errors"] if e["field"] not in bad]
+    raise errors.ValidationFailed(times)
+
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
 
 @functools.cache
@@ -241,6 +265,12 @@ def _list_fields(cls: type[msgspec.Struct]) -> frozenset[str]:
         if "list[" in str(info.type) or "List[" in str(info.type):
             names.add(info.encode_name)
     return frozenset(names)
+
+
+def _time_fields(cls: type[Any]) -> frozenset[str]:
+    return frozenset(
+        info.encode_name for info in msgspec.structs.fields(cls) if "datetime" in str(info.type)
+    )
 
 
 async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:

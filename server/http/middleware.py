@@ -10,7 +10,8 @@ import uuid
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.errors import Internal
+from server.db import UNAVAILABLE_RETRY_AFTER, database_unavailable, unreachable
+from server.errors import AppError, Internal
 from server.logs import REQUEST_ID, TENANT, USER
 from server.metrics import record_booking_outcome
 from server.schemas import encoder
@@ -66,18 +67,24 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
-            log.exception("unhandled error in request %s", request_id)
+        except Exception as exc:
             if response_started:
+                log.exception("unhandled error in request %s", request_id)
                 raise
-            body = encoder.encode(Internal("An unexpected error occurred").problem(request_id))
+            err: AppError
+            headers = [(b"content-type", b"application/problem+json")]
+            if unreachable(exc):
+                # Met outside a transaction (a bare pool call): the same 503 as inside one.
+                log.warning("database unreachable in request %s: %r", request_id, exc)
+                err = database_unavailable()
+                headers.append((b"retry-after", str(UNAVAILABLE_RETRY_AFTER).encode()))
+            else:
+                log.exception("unhandled error in request %s", request_id)
+                err = Internal("An unexpected error occurred")
             await send_with_id(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [(b"content-type", b"application/problem+json")],
-                }
+                {"type": "http.response.start", "status": err.status, "headers": headers}
             )
+            body = encoder.encode(err.problem(request_id))
             await send({"type": "http.response.body", "body": body})
         finally:
             REQUEST_ID.reset(tokens[0])

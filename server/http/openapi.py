@@ -38,7 +38,8 @@ STATUS_TEXT: dict[int, str] = {
     422: "Invalid input; `validation_error` lists every bad field in `errors`",
     429: "Rate limit reached (`rate_limited`); see `Retry-After`",
     500: "Unexpected error (`internal`); the body carries only the request id",
-    503: "A dependency is unavailable",
+    503: "A required service is unreachable or saturated (`service_unavailable`); see"
+    " `Retry-After`",
 }
 
 
@@ -69,6 +70,10 @@ class Problem(Out):
     conflicts: Annotated[
         list[ProblemConflict] | UnsetType,
         Meta(description="The overlapping bookings (`booking_conflict`)"),
+    ] = UNSET
+    refs: Annotated[
+        list[str] | UnsetType,
+        Meta(description="The demands that no longer fit (`booking_conflict` of a solver commit)"),
     ] = UNSET
     request_id: Annotated[str | UnsetType, Meta(description="Same as `X-Request-ID`")] = UNSET
 
@@ -120,6 +125,7 @@ def build_document(api: Api, *, title: str = "Booking API", version: str = "1") 
     """The OpenAPI 3.1 document for every route declared in ``api``."""
     types = _struct_types(api.routes)
     refs, schemas = msgspec.json.schema_components(types, ref_template=REF)
+    _no_nul(schemas)
     by_type = dict(zip(types, refs, strict=True))
     paths: dict[str, dict[str, Any]] = {}
     tags: list[str] = []
@@ -162,6 +168,22 @@ def build_document(api: Api, *, title: str = "Booking API", version: str = "1") 
             },
         },
     }
+
+
+# Text the server takes never holds U+0000 (PostgreSQL cannot store it).
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _no_nul(node: Any) -> None:
+    """State the no-NUL rule on every free-text string schema (no pattern, format or enum)."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not {"pattern", "format", "enum", "const"} & set(node):
+            node["pattern"] = NO_NUL
+        for value in node.values():
+            _no_nul(value)
+    elif isinstance(node, list):
+        for value in node:
+            _no_nul(value)
 
 
 def _struct_types(routes: list[RouteSpec]) -> list[Any]:
@@ -265,7 +287,9 @@ def _is_array(prop: dict[str, Any]) -> bool:
 
 def _header_parameters(spec: RouteSpec) -> list[dict[str, Any]]:
     headers: list[dict[str, Any]] = []
-    if spec.transactional and spec.role is not None and spec.method in WRITE_METHODS:
+    # Every authenticated write takes the key (a non-transactional one, such as the solver,
+    # handles it itself).
+    if spec.role is not None and spec.method in WRITE_METHODS:
         headers.append(
             {
                 "name": "Idempotency-Key",
@@ -315,7 +339,8 @@ def _success(spec: RouteSpec, by_type: dict[Any, dict[str, Any]]) -> dict[str, A
 
 
 def _error_statuses(spec: RouteSpec) -> list[int]:
-    statuses = (set(spec.errors) | {429, 500}) - set(spec.other_responses)
+    # Any route may meet a database or Redis that is restarting: 503 with Retry-After.
+    statuses = (set(spec.errors) | {429, 500, 503}) - set(spec.other_responses)
     if spec.role is not None:
         statuses |= {401, 403}
     if spec.body is not None or spec.query is not None:
@@ -338,7 +363,7 @@ def _problem_responses(statuses: set[int]) -> dict[str, Any]:
         if codes.get(status):
             text += ". Codes: " + ", ".join(f"`{code}`" for code in codes[status])
         headers: dict[str, Any] = {"X-Request-ID": {"$ref": "#/components/headers/RequestId"}}
-        if status == 429:
+        if status in (429, 503):
             headers["Retry-After"] = {"$ref": "#/components/headers/RetryAfter"}
         responses[f"Problem{status}"] = {
             "description": text,

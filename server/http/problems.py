@@ -15,7 +15,7 @@ def problem_response(err: errors.AppError, request: Request) -> Response:
     # For the metrics of business outcomes (server/http/middleware.py).
     request.scope.setdefault("state", {})["error_code"] = err.code
     headers = {}
-    if isinstance(err, errors.RateLimited):
+    if isinstance(err, errors.RateLimited | errors.Unavailable):
         headers["Retry-After"] = str(err.retry_after)
     if isinstance(err, errors.MethodNotAllowed):
         allow = err.extras.pop("allow", None)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -10,6 +14,7 @@ from server.auth.revocation import Revocations
 from server.config import Settings
 from server.db import Database
 from server.http.ratelimit import Limiter
+from server.solver.pool import SolverPool
 
 
 @dataclass(slots=True)
@@ -19,3 +24,21 @@ class Runtime:
     redis: Redis
     limiter: Limiter
     revocations: Revocations
+    solver: SolverPool
+    # Work a request started but does not wait for (a mail); awaited at shutdown.
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logging.getLogger(__name__).error("background task failed", exc_info=task.exception())
+
+    async def drain(self, seconds: float) -> None:
+        """Wait for started background work, at most ``seconds``."""
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=seconds)

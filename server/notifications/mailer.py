@@ -31,6 +31,9 @@ class Message:
     to: str
     subject: str
     body: str
+    html: str | None = None
+    ics: str | None = None
+    ics_method: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,16 @@ def _send_sync(target: SmtpTarget, sender: str, message: Message) -> None:
     email["To"] = message.to
     email["Subject"] = message.subject
     email.set_content(message.body)
+    if message.html:
+        email.add_alternative(message.html, subtype="html")
+    if message.ics and message.ics_method:
+        # text/calendar with its iTIP method: mail clients offer to add (or remove) it.
+        email.add_attachment(
+            message.ics,
+            subtype="calendar",
+            filename="booking.ics",
+            params={"method": message.ics_method},
+        )
     try:
         client: smtplib.SMTP
         if target.tls:

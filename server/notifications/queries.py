@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -10,19 +11,53 @@ from server.sql import QUERIES
 
 
 async def insert_role_notifications(
-    tx: Tx, *, roles: list[str], kind: str, subject: str, body: str
+    tx: Tx,
+    *,
+    roles: list[str],
+    kind: str,
+    subject: str,
+    body: str,
+    html: str | None = None,
+    ics: str | None = None,
+    ics_method: str | None = None,
+    except_user: UUID | None = None,
 ) -> list[UUID]:
     rows = await tx.fetch(
-        QUERIES["insert_role_notifications"], tx.tenant_id, kind, subject, body, roles
+        QUERIES["insert_role_notifications"],
+        tx.tenant_id,
+        kind,
+        subject,
+        body,
+        roles,
+        html,
+        ics,
+        ics_method,
+        except_user,
     )
     return [row["id"] for row in rows]
 
 
 async def insert_user_notification(
-    tx: Tx, *, user_id: UUID, kind: str, subject: str, body: str
+    tx: Tx,
+    *,
+    user_id: UUID,
+    kind: str,
+    subject: str,
+    body: str,
+    html: str | None = None,
+    ics: str | None = None,
+    ics_method: str | None = None,
 ) -> UUID | None:
     value = await tx.fetchval(
-        QUERIES["insert_user_notification"], tx.tenant_id, kind, subject, body, user_id
+        QUERIES["insert_user_notification"],
+        tx.tenant_id,
+        kind,
+        subject,
+        body,
+        user_id,
+        html,
+        ics,
+        ics_method,
     )
     return value if isinstance(value, UUID) else None
 
@@ -52,3 +87,49 @@ async def mark_failed_attempt(
     )
     assert row is not None
     return row
+
+
+async def mail_names(
+    tx: Tx, *, resource_id: UUID, requester_id: UUID, actor_id: UUID | None
+) -> asyncpg.Record | None:
+    return await tx.fetchrow(
+        QUERIES["mail_names"], tx.tenant_id, resource_id, requester_id, actor_id
+    )
+
+
+async def booking_change_fields(
+    tx: Tx, *, booking_id: UUID, at: datetime, action: str
+) -> dict[str, Any]:
+    diff = await tx.fetchval(QUERIES["booking_change_fields"], tx.tenant_id, booking_id, at, action)
+    return diff if isinstance(diff, dict) else {}
+
+
+async def mail_backlog(tx: Tx, *, limit: int) -> list[UUID]:
+    return [row["tenant_id"] for row in await tx.fetch(QUERIES["mail_backlog"], limit)]
+
+
+async def lock_mail_cursor(tx: Tx) -> int | None:
+    await tx.execute(QUERIES["ensure_mail_cursor"], tx.tenant_id)
+    value = await tx.fetchval(QUERIES["lock_mail_cursor"], tx.tenant_id)
+    return int(value) if value is not None else None
+
+
+async def advance_mail_cursor(tx: Tx, seq: int) -> None:
+    await tx.execute(QUERIES["advance_mail_cursor"], tx.tenant_id, seq)
+
+
+async def get_preferences(tx: Tx, user_id: UUID) -> dict[str, bool]:
+    value = await tx.fetchval(QUERIES["get_notification_preferences"], tx.tenant_id, user_id)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+async def put_preferences(tx: Tx, user_id: UUID, email: dict[str, bool]) -> dict[str, bool]:
+    value = await tx.fetchval(QUERIES["put_notification_preferences"], tx.tenant_id, user_id, email)
+    assert isinstance(value, dict)
+    return dict(value)
+
+
+async def mail_events(
+    tx: Tx, *, after: int, limit: int, types: list[str], created_status: str
+) -> list[asyncpg.Record]:
+    return await tx.fetch(QUERIES["mail_events"], tx.tenant_id, after, limit, types, created_status)

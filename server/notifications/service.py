@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from server.config import Settings
 from server.db import Context, Database, Job, Tx
-from server.notifications import mailer, queries
+from server.notifications import mailer, messages, queries, rules
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +51,56 @@ async def notify_roles(
     return ids
 
 
-async def notify_user(tx: Tx, *, user_id: UUID, kind: str, subject: str, body: str) -> UUID | None:
-    """Queue a message to one user (none when the user was deactivated)."""
-    notification_id = await queries.insert_user_notification(
-        tx, user_id=user_id, kind=kind, subject=subject, body=body
+async def notify_booking(
+    tx: Tx, kind: str, booking: dict[str, Any], *, actor_id: UUID | None
+) -> list[UUID]:
+    """Queue the lifecycle mail ``kind`` about ``booking`` (its JSON form) to the audience
+    ``rules.EMAIL`` names, rendered from the templates; sent after commit."""
+    rule = rules.EMAIL[kind]
+    requester_id = UUID(str(booking["requester_id"]))
+    row = await queries.mail_names(
+        tx,
+        resource_id=UUID(str(booking["resource_id"])),
+        requester_id=requester_id,
+        actor_id=actor_id,
     )
-    if notification_id is not None:
+    if row is None:
+        return []
+    names = messages.Names(
+        tenant=row["tenant"],
+        timezone=row["timezone"],
+        resource=row["resource"],
+        requester=row["requester"],
+        requester_email=row["requester_email"],
+        actor=row["actor"],
+    )
+    to_requester = rule.audience == "requester"
+    text = messages.render(kind, booking, names, to_requester=to_requester)
+    if to_requester:
+        one = await queries.insert_user_notification(
+            tx,
+            user_id=requester_id,
+            kind=kind,
+            subject=text.subject,
+            body=text.text,
+            html=text.html,
+            ics=text.ics,
+            ics_method=text.ics_method,
+        )
+        ids = [one] if one is not None else []
+    else:
+        ids = await queries.insert_role_notifications(
+            tx,
+            roles=rules.MANAGER_ROLES,
+            kind=kind,
+            subject=text.subject,
+            body=text.text,
+            html=text.html,
+            except_user=actor_id,
+        )
+    for notification_id in ids:
         tx.enqueue(_deliver_job(tx, notification_id, 0))
-    return notification_id
+    return ids
 
 
 async def deliver(db: Database, settings: Settings, tenant_id: UUID, notification_id: UUID) -> str:
@@ -68,7 +111,14 @@ async def deliver(db: Database, settings: Settings, tenant_id: UUID, notificatio
         row = await queries.claim_notification(tx, notification_id)
         if row is None:
             return "skipped"
-        message = mailer.Message(to=row["to_address"], subject=row["subject"], body=row["body"])
+        message = mailer.Message(
+            to=row["to_address"],
+            subject=row["subject"],
+            body=row["body"],
+            html=row["html"],
+            ics=row["ics"],
+            ics_method=row["ics_method"],
+        )
         try:
             await mailer.send(settings.smtp_url, settings.mail_from, message)
         except mailer.DeliveryError as exc:

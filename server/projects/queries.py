@@ -50,3 +50,7 @@ async def list_projects(
     return await tx.fetch(
         QUERIES["list_projects"], tx.tenant_id, active, after_name, after_id, limit
     )
+
+
+async def reactivate_project(tx: Tx, project_id: UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["reactivate_project"], tx.tenant_id, project_id)

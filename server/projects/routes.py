@@ -84,3 +84,16 @@ async def update_project(call: Call, tx: Tx) -> ProjectOut:
 )
 async def deactivate_project(call: Call, tx: Tx) -> ProjectOut:
     return await service.deactivate_project(tx, call.params["project_id"], call.body)
+
+
+@api.route(
+    "POST",
+    "/v1/projects/{project_id}/reactivate",
+    role="manager",
+    summary="Reactivate a deactivated project",
+    tag="projects",
+    response=ProjectOut,
+    errors=(401, 403, 404),
+)
+async def reactivate_project(call: Call, tx: Tx) -> ProjectOut:
+    return await service.reactivate_project(tx, call.params["project_id"])

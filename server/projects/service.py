@@ -118,3 +118,15 @@ async def deactivate_project(tx: Tx, project_id: UUID, body: Deactivate) -> Proj
     out = project_out(row)
     await _record(tx, "project.updated", before, out)
     return out
+
+
+async def reactivate_project(tx: Tx, project_id: UUID) -> ProjectOut:
+    """Undo a soft delete; an active project is answered unchanged."""
+    before = await _locked(tx, project_id)
+    if before.is_active:
+        return before
+    row = await queries.reactivate_project(tx, project_id)
+    assert row is not None
+    out = project_out(row)
+    await _record(tx, "project.updated", before, out)
+    return out

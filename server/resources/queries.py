@@ -84,3 +84,7 @@ async def list_resources(
     return await tx.fetch(
         QUERIES["list_resources"], tx.tenant_id, kind, skill, active, after_name, after_id, limit
     )
+
+
+async def reactivate_resource(tx: Tx, resource_id: UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["reactivate_resource"], tx.tenant_id, resource_id)

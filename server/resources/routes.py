@@ -84,3 +84,16 @@ async def update_resource(call: Call, tx: Tx) -> ResourceOut:
 )
 async def deactivate_resource(call: Call, tx: Tx) -> ResourceOut:
     return await service.deactivate_resource(tx, call.params["resource_id"], call.body)
+
+
+@api.route(
+    "POST",
+    "/v1/resources/{resource_id}/reactivate",
+    role="manager",
+    summary="Reactivate a deactivated resource",
+    tag="resources",
+    response=ResourceOut,
+    errors=(401, 403, 404),
+)
+async def reactivate_resource(call: Call, tx: Tx) -> ResourceOut:
+    return await service.reactivate_resource(tx, call.params["resource_id"])

@@ -130,3 +130,18 @@ async def deactivate_resource(tx: Tx, resource_id: UUID, body: Deactivate) -> Re
     out = resource_out(updated)
     await _record(tx, "resource.updated", before, out)
     return out
+
+
+async def reactivate_resource(tx: Tx, resource_id: UUID) -> ResourceOut:
+    """Undo a soft delete; an active resource is answered unchanged."""
+    row = await queries.lock_resource(tx, resource_id)
+    if row is None:
+        raise errors.NotFound("No such resource")
+    before = resource_out(row)
+    if before.is_active:
+        return before
+    updated = await queries.reactivate_resource(tx, resource_id)
+    assert updated is not None
+    out = resource_out(updated)
+    await _record(tx, "resource.updated", before, out)
+    return out

@@ -19,9 +19,11 @@ async def resources(tx: Tx, resource_ids: list[UUID] | None) -> list[asyncpg.Rec
 
 
 async def bookings(
-    tx: Tx, resource_ids: list[UUID] | None, start: datetime, end: datetime
+    tx: Tx, resource_ids: list[UUID] | None, start: datetime, end: datetime, *, limit: int
 ) -> list[asyncpg.Record]:
-    return await tx.fetch(QUERIES["schedule_bookings"], tx.tenant_id, resource_ids, start, end)
+    return await tx.fetch(
+        QUERIES["schedule_bookings"], tx.tenant_id, resource_ids, start, end, limit
+    )
 
 
 async def holds(

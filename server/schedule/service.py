@@ -17,6 +17,8 @@ from server.time_off.service import time_off_out
 
 MAX_WINDOW = timedelta(days=93)
 MAX_RESOURCES = 200
+# Bookings one schedule answer may hold; a window holding more is 422 (narrow it).
+MAX_BOOKINGS = 5000
 
 
 async def schedule(tx: Tx, query: ScheduleQuery) -> ScheduleOut:
@@ -33,7 +35,12 @@ async def schedule(tx: Tx, query: ScheduleQuery) -> ScheduleOut:
     resources = [resource_out(r) for r in await queries.resources(tx, wanted)]
     if wanted is not None and len(resources) != len(wanted):
         raise errors.NotFound("resource not found")
-    bookings = [booking_out(b) for b in await queries.bookings(tx, wanted, start, end)]
+    rows = await queries.bookings(tx, wanted, start, end, limit=MAX_BOOKINGS + 1)
+    if len(rows) > MAX_BOOKINGS:
+        raise errors.InvalidPeriod(
+            f"The window holds more than {MAX_BOOKINGS} bookings; ask for fewer days or resources"
+        )
+    bookings = [booking_out(b) for b in rows]
     holds = [hold_out(h) for h in await queries.holds(tx, wanted, start, end)]
     time_off = [time_off_out(t) for t in await queries.time_off(tx, wanted, start, end)]
     return ScheduleOut(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from server.http.api import Api, Call, request_id
+from server.http.api import Api, Call, client_address, request_id
 from server.tenants import service
 from server.tenants.schemas import SignupOut, TenantCreate
 
@@ -16,11 +16,13 @@ api = Api()
     body=TenantCreate,
     response=SignupOut,
     status=201,
-    errors=(400, 403, 409, 413, 422),
+    errors=(400, 403, 409, 413, 422, 503),
 )
 async def create_tenant(call: Call) -> SignupOut:
     token = call.request.headers.get("x-platform-token")
     service.check_signup_allowed(call.rt.settings, token)
+    # Each signup hashes a password (19 MiB of argon2): limited per client address.
+    await call.rt.limiter.check_signup(client_address(call.request))
     return await service.create_tenant(
         call.rt.db, call.rt.settings, call.body, request_id=request_id(call.request)
     )

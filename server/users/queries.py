@@ -60,3 +60,12 @@ async def deactivate_user(tx: Tx, user_id: UUID, *, reason: str) -> asyncpg.Reco
     return await tx.fetchrow(
         QUERIES["deactivate_user"], tx.tenant_id, user_id, tx.ctx.user_id, reason
     )
+
+
+async def reactivate_user(tx: Tx, user_id: UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["reactivate_user"], tx.tenant_id, user_id)
+
+
+async def get_password_hash(tx: Tx, user_id: UUID) -> str | None:
+    value = await tx.fetchval(QUERIES["get_password_hash"], tx.tenant_id, user_id)
+    return value if isinstance(value, str) else None

@@ -60,8 +60,8 @@ async def update_user(call: Call, tx: Tx) -> UserOut:
     user_id = call.params["user_id"]
     body: UserUpdate = call.body
     if body.role is not None:
-        # Tokens carry the role: the old ones must not keep the old rights.
-        tx.after_commit.append(lambda: call.rt.revocations.revoke(tx.tenant_id, user_id))
+        # The service ended the user's access tokens; cache the new cut-off at once.
+        tx.after_commit.append(lambda: call.rt.revocations.reload(tx.tenant_id, user_id))
     return await service.update_user(tx, user_id, body)
 
 
@@ -77,5 +77,17 @@ async def update_user(call: Call, tx: Tx) -> UserOut:
 )
 async def deactivate_user(call: Call, tx: Tx) -> UserOut:
     user_id = call.params["user_id"]
-    tx.after_commit.append(lambda: call.rt.revocations.revoke(tx.tenant_id, user_id))
+    tx.after_commit.append(lambda: call.rt.revocations.reload(tx.tenant_id, user_id))
     return await service.deactivate_user(tx, user_id, call.body)
+
+
+@api.route(
+    "POST",
+    "/v1/users/{user_id}/reactivate",
+    role="admin",
+    summary="Reactivate a deactivated user",
+    tag="users",
+    response=UserOut,
+)
+async def reactivate_user(call: Call, tx: Tx) -> UserOut:
+    return await service.reactivate_user(tx, call.params["user_id"])

@@ -133,6 +133,9 @@ async def update_user(tx: Tx, user_id: UUID, body: UserUpdate) -> UserOut:
         return before
     updated = await queries.update_user(tx, user_id, name=body.name, role=body.role)
     assert updated is not None
+    if body.role not in (None, before.role):
+        # Tokens carry the role: the old ones must not keep the old rights.
+        await auth_queries.end_access_tokens(tx, user_id)
     after = user_out(updated)
     await _audit(tx, "user.updated", before, after)
     return after
@@ -153,6 +156,22 @@ async def deactivate_user(tx: Tx, user_id: UUID, body: UserDeactivate) -> UserOu
     updated = await queries.deactivate_user(tx, user_id, reason=body.reason)
     assert updated is not None
     await auth_queries.revoke_user_tokens(tx, user_id)
+    await auth_queries.end_access_tokens(tx, user_id)
     after = user_out(updated)
     await _audit(tx, "user.deactivated", before, after)
+    return after
+
+
+async def reactivate_user(tx: Tx, user_id: UUID) -> UserOut:
+    """Undo a soft delete; the user logs in again (their old tokens stay ended)."""
+    row = await queries.get_user_for_update(tx, user_id)
+    if row is None:
+        raise _not_found()
+    before = user_out(row)
+    if before.is_active:
+        return before
+    updated = await queries.reactivate_user(tx, user_id)
+    assert updated is not None
+    after = user_out(updated)
+    await _audit(tx, "user.reactivated", before, after)
     return after

@@ -1,20 +1,27 @@
-"""Firing workflow timers: claim, apply the booking change, mark done, in one transaction.
+"""Firing workflow timers: lock, apply the booking change, mark done, in one transaction.
 
-Both the deferred job and the sweeper come through ``fire_timer``. The timer row is locked
-``FOR UPDATE SKIP LOCKED`` and must still be pending; the booking change is a guarded
-update on its status and version; the timer is marked in the same transaction. A crash
-anywhere leaves either nothing or everything, and a second run finds nothing to do.
+Both the deferred job and the sweeper come through ``fire_timer``. It locks the booking
+first (as every writer of a booking does), then the booking's due timers one at a time,
+earliest first, so timers never deadlock with each other or with a user's transition, and
+a timer never overtakes one that fell due before it (after an outage the expiry job may
+run before the escalation's: the escalation still happens, first). The booking change is
+a guarded update on its status and version; the timer is marked in the same transaction.
+A crash anywhere leaves either nothing or everything, and a second run finds nothing to
+do. A firing that still loses a race is retried until it applies or is moot.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import time
 from datetime import UTC, datetime
 from uuid import UUID
 
 import asyncpg
 
+from server import errors
 from server.bookings import service as bookings
 from server.db import Context, Database, Tx
 from server.metrics import TIMER_LAG
@@ -23,30 +30,60 @@ from server.workflow import actions, queries
 log = logging.getLogger(__name__)
 
 SWEEP_BATCH = 100
+# How long one firing keeps retrying lost races before it gives up (the job then asks arq
+# to run it again; the sweeper is the last resort).
+CONTENTION_PATIENCE = 10.0
+# Timers one firing may apply for its booking: one pending per kind, and a transition can
+# add a (moot) reminder again.
+MAX_CHAIN = 2 * len(actions.APPLIES_TO)
 
 
-async def fire_timer(db: Database, tenant_id: UUID, timer_id: UUID) -> str:
-    """Apply one timer if it is pending and due; returns what happened (for the job log)."""
+async def fire_timer(
+    db: Database, tenant_id: UUID, timer_id: UUID, *, patience: float = CONTENTION_PATIENCE
+) -> str:
+    """Apply one timer if it is pending and due (and, first, its booking's timers that fell
+    due before it); returns what happened to this one (for the job log)."""
     ctx = Context(tenant_id=tenant_id, request_id=f"timer:{timer_id}")
 
     async def work(tx: Tx) -> str:
-        timer = await queries.claim_timer(tx, timer_id)
+        timer = await queries.peek_timer(tx, timer_id)
         if timer is None:
             return "skipped"
-        if timer["due_at"] > datetime.now(UTC):
+        if not timer["due"]:
             # An early delivery: leave it pending for the job at its time or the sweeper.
             return "not_due"
-        outcome = await apply(tx, timer)
-        if outcome != "moot":
-            due: datetime = timer["due_at"]
+        await bookings.lock_booking(tx, timer["booking_id"])
+        for _ in range(MAX_CHAIN):
+            due = await queries.next_due_timer(tx, timer["booking_id"])
+            if due is None:
+                break
+            outcome = await apply(tx, due)
+            if outcome != "moot":
+                _observe_lag(tx, due["due_at"])
+            if due["id"] == timer_id:
+                return outcome
+        # Fired by someone else while we waited for the booking.
+        return "skipped"
 
-            async def observe_lag() -> None:
-                TIMER_LAG.observe(max(0.0, (datetime.now(UTC) - due).total_seconds()))
+    deadline = time.monotonic() + patience
+    delay = 0.05
+    while True:
+        try:
+            return await db.run(ctx, work, retries=3)
+        except errors.Contention:
+            if time.monotonic() + delay > deadline:
+                raise
+        await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+        delay = min(2 * delay, 1.0)
 
-            tx.after_commit.append(observe_lag)
-        return outcome
 
-    return await db.run(ctx, work)
+def _observe_lag(tx: Tx, due: datetime) -> None:
+    """After commit: how late past its due time a timer was applied."""
+
+    async def observe() -> None:
+        TIMER_LAG.observe(max(0.0, (datetime.now(UTC) - due).total_seconds()))
+
+    tx.after_commit.append(observe)
 
 
 async def apply(tx: Tx, timer: asyncpg.Record) -> str:

@@ -46,8 +46,12 @@ async def due_timers(tx: Tx, *, limit: int) -> list[asyncpg.Record]:
     return await tx.fetch(QUERIES["due_timers"], limit)
 
 
-async def claim_timer(tx: Tx, timer_id: UUID) -> asyncpg.Record | None:
-    return await tx.fetchrow(QUERIES["claim_timer"], tx.tenant_id, timer_id)
+async def peek_timer(tx: Tx, timer_id: UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["peek_timer"], tx.tenant_id, timer_id)
+
+
+async def next_due_timer(tx: Tx, booking_id: UUID) -> asyncpg.Record | None:
+    return await tx.fetchrow(QUERIES["next_due_timer"], tx.tenant_id, booking_id)
 
 
 async def finish_timer(tx: Tx, timer_id: UUID, *, state: Literal["done", "cancelled"]) -> None:
@@ -62,5 +66,9 @@ async def ensure_audit_partitions(tx: Tx, *, months_ahead: int) -> int:
     return int(await tx.fetchval(QUERIES["ensure_audit_partitions"], months_ahead))
 
 
-async def prune_expired(tx: Tx, *, events_older_than: timedelta, keys_older_than: timedelta) -> int:
-    return int(await tx.fetchval(QUERIES["prune_expired"], events_older_than, keys_older_than))
+async def prune_events(tx: Tx, *, older_than: timedelta) -> int:
+    return int(await tx.fetchval(QUERIES["prune_events"], older_than))
+
+
+async def prune_idempotency_keys(tx: Tx, *, older_than: timedelta) -> int:
+    return int(await tx.fetchval(QUERIES["prune_idempotency_keys"], older_than))

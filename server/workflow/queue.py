@@ -6,6 +6,7 @@ failed enqueue costs at most one sweep period, never a transition.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,13 +45,20 @@ def redis_settings(url: str) -> RedisSettings:
     return settings
 
 
-def pool(url: str) -> ArqRedis:
-    """An arq client enqueuing with the worker's serializer; it connects on first use."""
+# Socket timeouts of a client nobody waits on (the worker, tests).
+BACKGROUND_TIMEOUT = 5.0
+
+
+def pool(url: str, timeout: float = BACKGROUND_TIMEOUT) -> ArqRedis:
+    """An arq client enqueuing with the worker's serializer; it connects on first use.
+
+    ``timeout`` bounds each connect and each read.
+    """
     # A quick retry rides over a Redis restart that left a dead pooled connection behind.
     connections = ConnectionPool.from_url(
         url,
-        socket_connect_timeout=2,
-        socket_timeout=5,
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
     )
@@ -66,14 +74,22 @@ async def close(client: ArqRedis) -> None:
     await client.aclose(close_connection_pool=True)
 
 
-def enqueuer(pool: ArqRedis) -> Enqueuer:
-    """``Database.enqueuer``: queue each job by name, deferred, under its deterministic id."""
+def enqueuer(pool: ArqRedis, deadline: float | None = None) -> Enqueuer:
+    """``Database.enqueuer``: queue each job by name, deferred, under its deterministic id.
 
-    async def enqueue(jobs: Sequence[Job]) -> None:
+    ``deadline`` bounds the whole call (a request waits for it after its commit); what
+    it cuts short the sweeper fires from PostgreSQL.
+    """
+
+    async def enqueue_all(jobs: Sequence[Job]) -> None:
         for job in jobs:
             await pool.enqueue_job(
                 job.name, *job.args, _job_id=job.job_id, _defer_until=job.defer_until
             )
+
+    async def enqueue(jobs: Sequence[Job]) -> None:
+        async with asyncio.timeout(deadline):
+            await enqueue_all(jobs)
 
     return enqueue
 

@@ -25,7 +25,7 @@ async def get_workflow(call: Call) -> WorkflowSettingsOut:
     "PUT",
     "/v1/workflow",
     role="admin",
-    summary="Change the tenant's workflow settings (fields left out keep their value)",
+    summary="Replace the tenant's workflow settings (all five workflow fields required)",
     tag="workflow",
     body=WorkflowSettingsUpdate,
     response=WorkflowSettingsOut,

@@ -34,15 +34,16 @@ class WorkflowSettingsOut(Out):
 
 
 class WorkflowSettingsUpdate(Schema):
-    """A field left out keeps its current value; ``null`` turns a clock off."""
+    """PUT replaces the settings: the five workflow fields are required (``null`` turns a
+    clock off); ``max_booking_days`` left out keeps its value."""
 
     __checks__: ClassVar[Mapping[str, Check]] = dict.fromkeys(
         ("escalate_after", "expire_after", "remind_before"), check_duration
     )
 
-    approval_required: bool | msgspec.UnsetType = msgspec.UNSET
-    escalate_after: Duration | msgspec.UnsetType | None = msgspec.UNSET
-    expire_after: Duration | msgspec.UnsetType | None = msgspec.UNSET
-    remind_before: Duration | msgspec.UnsetType | None = msgspec.UNSET
-    auto_complete: bool | msgspec.UnsetType = msgspec.UNSET
+    approval_required: bool
+    escalate_after: Duration | None
+    expire_after: Duration | None
+    remind_before: Duration | None
+    auto_complete: bool
     max_booking_days: MaxDays | msgspec.UnsetType = msgspec.UNSET

@@ -29,6 +29,51 @@ WHERE tenant_id = $1 AND revoked_at IS NULL AND family_id = (
       AND user_id = $3);
 
 -- revoke_user_tokens --
--- Revoke every live refresh token of a user (deactivation).
+-- Revoke every live refresh token of a user (deactivation, password reset).
 UPDATE refresh_tokens SET revoked_at = now()
 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL;
+
+-- lock_refresh_family --
+-- Serialize the refreshes of one login family (found by one of its tokens) until commit.
+SELECT family_id, pg_advisory_xact_lock(7316, hashtext(family_id::text))::text AS locked
+FROM refresh_tokens WHERE tenant_id = $1 AND token_hash = $2;
+
+-- login_key --
+-- The tenant of a slug, and the email as PostgreSQL compares it: the one normalization
+-- used by the per-account rate limit and the user lookup alike.
+SELECT app_tenant_id_by_slug($1) AS tenant_id, lower($2) AS email_key;
+
+-- revoke_other_sessions --
+-- Revoke every live refresh token of a user outside one login family (password change).
+UPDATE refresh_tokens SET revoked_at = now()
+WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL
+  AND family_id IS DISTINCT FROM $3::uuid;
+
+-- end_access_tokens --
+-- Refuse the user's access tokens issued before now; returns the new time.
+UPDATE users SET tokens_valid_after = now()
+WHERE tenant_id = $1 AND id = $2
+RETURNING tokens_valid_after;
+
+-- tokens_valid_after --
+-- When the user's access tokens start being accepted (epoch seconds; 0 when never ended).
+SELECT coalesce(extract(epoch FROM tokens_valid_after), 0)::float8 AS valid_after
+FROM users WHERE tenant_id = $1 AND id = $2;
+
+-- insert_password_reset --
+-- Store a password reset token (hashed) for a user, valid for $5 seconds.
+INSERT INTO password_reset_tokens (tenant_id, id, user_id, token_hash, expires_at)
+VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5));
+
+-- use_password_reset --
+-- Spend a live reset token of an active user: mark it used (once) and return the user.
+UPDATE password_reset_tokens t SET used_at = now()
+FROM users u
+WHERE t.tenant_id = $1 AND t.token_hash = $2 AND t.used_at IS NULL AND t.expires_at > now()
+  AND u.tenant_id = t.tenant_id AND u.id = t.user_id AND u.deactivated_at IS NULL
+RETURNING t.user_id;
+
+-- end_password_resets --
+-- Spend every other live reset token of a user (a reset or password change happened).
+UPDATE password_reset_tokens SET used_at = now()
+WHERE tenant_id = $1 AND user_id = $2 AND used_at IS NULL;

@@ -1,5 +1,5 @@
 -- availability_window --
--- One resource (zone, working hours) with what blocks it in [$3, $4): blocking bookings, live holds, time off, by start.
+-- One resource (zone, working hours) with what blocks it in [$3, $4): blocking bookings, live holds, time off, by start; at most $5 rows.
 SELECT r.timezone, r.working_hours, r.deactivated_at, x.kind, x.id, x.start, x."end", x.status
 FROM resources r
 LEFT JOIN LATERAL (
@@ -18,7 +18,8 @@ LEFT JOIN LATERAL (
     WHERE t.tenant_id = r.tenant_id AND t.resource_id = r.id AND t.period && tstzrange($3, $4, '[)')
 ) x ON true
 WHERE r.tenant_id = $1 AND r.id = $2
-ORDER BY x.start, x.id;
+ORDER BY x.start, x.id
+LIMIT $5;
 
 -- search_resources --
 -- Active resources matching every filter (kind $2, all skills $3, ids $4; each optional), by id.

@@ -61,7 +61,7 @@ SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text || '/' || b.resourc
         AS locked,
     b.id, b.number, b.resource_id, b.project_id, b.requester_id, b.title, b.note,
     lower(b.period) AS start, upper(b.period) AS "end", b.status, b.version, b.created_at,
-    b.updated_at, b.escalated_at, b.series_id,
+    b.updated_at, b.escalated_at, b.status_reason, b.series_id,
     s.escalate_after, s.expire_after, s.remind_before, s.auto_complete
 FROM bookings b JOIN workflow_settings s ON s.tenant_id = b.tenant_id
 WHERE b.tenant_id = $1 AND b.id = $2
@@ -71,7 +71,7 @@ FOR UPDATE OF b;
 -- One booking of the current tenant.
 SELECT id, number, resource_id, project_id, requester_id, title, note,
     lower(period) AS start, upper(period) AS "end", status, version, created_at, updated_at,
-    escalated_at, series_id
+    escalated_at, status_reason, series_id
 FROM bookings WHERE tenant_id = $1 AND id = $2;
 
 -- update_booking --
@@ -91,24 +91,26 @@ WHERE tenant_id = $1 AND id = $2 AND version = $10 AND status = $11
           <= $12::numeric * 3600)
 RETURNING id, number, resource_id, project_id, requester_id, title, note,
     lower(period) AS start, upper(period) AS "end", status, version, created_at, updated_at,
-    escalated_at, series_id;
+    escalated_at, status_reason, series_id;
 
 -- transition_booking --
--- Guarded transition: from an expected status and version to a new status/mark/resource.
+-- Guarded transition: from an expected status and version to a new status/mark/resource;
+-- status_reason becomes the transition's reason (null if none), an escalation mark keeps it.
 UPDATE bookings
-SET status = coalesce($5, status), status_reason = coalesce($6, status_reason),
+SET status = coalesce($5, status),
+    status_reason = CASE WHEN $7 THEN status_reason ELSE $6 END,
     escalated_at = CASE WHEN $7 THEN now() ELSE escalated_at END,
     resource_id = coalesce($8, resource_id), version = version + 1, updated_at = now()
 WHERE tenant_id = $1 AND id = $2 AND status = $3 AND version = $4
 RETURNING id, number, resource_id, project_id, requester_id, title, note,
     lower(period) AS start, upper(period) AS "end", status, version, created_at, updated_at,
-    escalated_at, series_id;
+    escalated_at, status_reason, series_id;
 
 -- list_bookings --
 -- A page of bookings by (start, id), each filter optional; $8/$9 continue after a key.
 SELECT id, number, resource_id, project_id, requester_id, title, note,
     lower(period) AS start, upper(period) AS "end", status, version, created_at, updated_at,
-    escalated_at, series_id
+    escalated_at, status_reason, series_id
 FROM bookings
 WHERE tenant_id = $1
   AND ($2::uuid IS NULL OR resource_id = $2)

@@ -56,3 +56,18 @@ WHERE p.tenant_id = $1
   AND ($3::text IS NULL OR (p.name, p.id) > ($3, $4::uuid))
 ORDER BY p.name, p.id
 LIMIT $5;
+
+-- reactivate_project --
+-- Undo a soft delete: the project takes new bookings again; returns it with booked hours.
+WITH p AS (
+    UPDATE projects
+    SET deactivated_at = NULL, deactivated_by = NULL, deactivation_reason = NULL,
+        updated_at = now()
+    WHERE tenant_id = $1 AND id = $2 AND deactivated_at IS NOT NULL
+    RETURNING tenant_id, id, name, code, budget_hours, created_at, updated_at,
+        deactivated_at, deactivated_by, deactivation_reason
+)
+SELECT p.id, p.name, p.code, p.budget_hours,
+    project_booked_hours(p.tenant_id, p.id) AS booked_hours,
+    p.created_at, p.updated_at, p.deactivated_at, p.deactivated_by, p.deactivation_reason
+FROM p;

@@ -15,6 +15,9 @@ SELECT app_relay_save($1::uuid[], $2::bigint[]);
 SELECT tenant_id, seq, type, at, actor_id, data FROM app_events_after($1::uuid[], $2::bigint[], $3);
 
 -- socket_users --
--- The current role of the given users of the current tenant, and whether each is active.
-SELECT id, role, deactivated_at IS NULL AS active FROM users
+-- The current role of the given users of the current tenant, whether each is active, and
+-- when their access tokens start being accepted (epoch seconds, 0 when never ended).
+SELECT id, role, deactivated_at IS NULL AS active,
+    coalesce(extract(epoch FROM tokens_valid_after), 0)::float8 AS valid_after
+FROM users
 WHERE tenant_id = $1 AND id = any($2::uuid[]);

@@ -45,3 +45,11 @@ WHERE tenant_id = $1
   AND ($5::text IS NULL OR (name, id) > ($5, $6::uuid))
 ORDER BY name, id
 LIMIT $7;
+
+-- reactivate_resource --
+-- Undo a soft delete: the resource takes new bookings again.
+UPDATE resources
+SET deactivated_at = NULL, deactivated_by = NULL, deactivation_reason = NULL, updated_at = now()
+WHERE tenant_id = $1 AND id = $2 AND deactivated_at IS NOT NULL
+RETURNING id, name, kind, timezone, skills, working_hours, created_at, updated_at,
+    deactivated_at, deactivated_by, deactivation_reason;

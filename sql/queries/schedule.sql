@@ -11,14 +11,16 @@ WHERE tenant_id = $1 AND ($2::uuid[] IS NULL OR id = any($2::uuid[]))
 ORDER BY name, id;
 
 -- schedule_bookings --
--- Bookings of every status overlapping [$3, $4), of the listed resources or all, by (start, id).
+-- Bookings of every status overlapping [$3, $4), of the listed resources or all, by
+-- (start, id); at most $5.
 SELECT id, number, resource_id, project_id, requester_id, title, note,
     lower(period) AS start, upper(period) AS "end", status, version, created_at, updated_at,
-    escalated_at, series_id
+    escalated_at, status_reason, series_id
 FROM bookings
 WHERE tenant_id = $1 AND ($2::uuid[] IS NULL OR resource_id = any($2::uuid[]))
   AND period && tstzrange($3, $4, '[)')
-ORDER BY lower(period), id;
+ORDER BY lower(period), id
+LIMIT $5;
 
 -- schedule_holds --
 -- Live holds overlapping [$3, $4), of the listed resources or all, by (start, id).

@@ -12,10 +12,10 @@ SELECT id, email, name, role, created_at, updated_at, deactivated_at, deactivate
 FROM users WHERE tenant_id = $1 AND id = $2;
 
 -- get_user_by_email --
--- A user of the current tenant by email (case-insensitive), with the password hash.
+-- A user of the current tenant by normalized email (login_key), with the password hash.
 SELECT id, email, name, role, password_hash, created_at, updated_at, deactivated_at,
     deactivated_by, deactivation_reason
-FROM users WHERE tenant_id = $1 AND lower(email) = lower($2);
+FROM users WHERE tenant_id = $1 AND lower(email) = $2;
 
 -- lock_active_user --
 -- An active user, share-locked so a concurrent deactivation waits for this transaction.
@@ -65,3 +65,15 @@ UPDATE users SET deactivated_at = now(), deactivated_by = $3, deactivation_reaso
 WHERE tenant_id = $1 AND id = $2 AND deactivated_at IS NULL
 RETURNING id, email, name, role, created_at, updated_at, deactivated_at, deactivated_by,
     deactivation_reason;
+
+-- reactivate_user --
+-- Undo a soft delete: the user may log in again (tokens from before stay ended).
+UPDATE users SET deactivated_at = NULL, deactivated_by = NULL, deactivation_reason = NULL,
+    updated_at = now()
+WHERE tenant_id = $1 AND id = $2 AND deactivated_at IS NOT NULL
+RETURNING id, email, name, role, created_at, updated_at, deactivated_at, deactivated_by,
+    deactivation_reason;
+
+-- get_password_hash --
+-- The password hash of an active user of the current tenant.
+SELECT password_hash FROM users WHERE tenant_id = $1 AND id = $2 AND deactivated_at IS NULL;

@@ -23,11 +23,18 @@ RETURNING approval_required, escalate_after, expire_after, remind_before, auto_c
 -- Pending timers whose time has come, across tenants (a definer function), oldest first.
 SELECT tenant_id, id, booking_id, kind, booking_version FROM app_due_timers($1);
 
--- claim_timer --
--- Lock one pending timer; nothing when it is done, cancelled or being fired elsewhere.
+-- peek_timer --
+-- One pending timer, unlocked: which booking to lock before firing it.
+SELECT id, booking_id, kind, due_at <= now() AS due FROM workflow_timers
+WHERE tenant_id = $1 AND id = $2 AND state = 'pending';
+
+-- next_due_timer --
+-- The booking's earliest pending timer that is due, locked (its booking is locked first).
 SELECT id, booking_id, kind, due_at, booking_version FROM workflow_timers
-WHERE tenant_id = $1 AND id = $2 AND state = 'pending'
-FOR UPDATE SKIP LOCKED;
+WHERE tenant_id = $1 AND booking_id = $2 AND state = 'pending' AND due_at <= now()
+ORDER BY due_at, id
+LIMIT 1
+FOR UPDATE;
 
 -- finish_timer --
 -- Mark a claimed timer done (applied) or cancelled (moot); it stays locked by this transaction.
@@ -46,6 +53,10 @@ SELECT EXISTS (
 -- Create the monthly audit partitions that are missing, a few months ahead.
 SELECT app_ensure_audit_partitions($1);
 
--- prune_expired --
--- Delete events past retention and idempotency keys past their lifetime.
-SELECT app_prune(now() - $1::interval, now() - $2::interval);
+-- prune_events --
+-- Delete events older than the retention window.
+SELECT app_prune_events(now() - $1::interval);
+
+-- prune_idempotency_keys --
+-- Delete idempotency keys past their lifetime.
+SELECT app_prune_idempotency_keys(now() - $1::interval);

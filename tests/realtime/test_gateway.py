@@ -1,5 +1,6 @@
 import asyncio
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -8,7 +9,7 @@ import socketio
 from server.auth.tokens import issue_access_token
 from server.config import Settings
 from server.db import Database
-from tests.factories import signup
+from tests.factories import PASSWORD, add_user, signup
 from tests.realtime.conftest import Client, LiveServer, connect, record_changes
 
 
@@ -187,3 +188,35 @@ async def test_reauth_renews_and_an_expired_token_disconnects(
     await asyncio.sleep(2 * rt_settings.heartbeat_seconds)
     assert renewed.sio.connected
     assert await renewed.call("sync", {"since": 0}) == {"events": [], "seq": 0}
+
+
+async def test_reauth_with_an_old_token_does_not_bring_back_an_old_role(
+    live: LiveServer, rt_settings: Settings, clients: list[Client]
+) -> None:
+    tenant = await signup(live.http)
+    user, _ = await add_user(live.http, tenant, "manager")
+    # A manager token from before the demotion.
+    old = issue_access_token(
+        rt_settings,
+        user_id=uuid.UUID(user["id"]),
+        tenant_id=uuid.UUID(tenant.id),
+        role="manager",
+        now=time.time() - 5,
+    )
+    demoted = await live.http.patch(
+        f"/v1/users/{user['id']}", json={"role": "member"}, headers=tenant.headers
+    )
+    assert demoted.status_code == 200
+    login = await live.http.post(
+        "/v1/auth/login",
+        json={"tenant": tenant.slug, "email": user["email"], "password": PASSWORD},
+    )
+    client = await connect(live.url, login.json()["access_token"])
+    clients.append(client)
+    refused = await client.call("reauth", {"token": old})
+    assert refused["ok"] is False
+    assert refused["error"]["code"] == "unauthorized"
+    approve = await client.call(
+        "booking.transition", {"id": str(uuid.uuid4()), "action": "approve"}
+    )
+    assert approve["error"]["code"] == "forbidden"

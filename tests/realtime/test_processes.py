@@ -43,6 +43,8 @@ def _env(settings: Settings) -> dict[str, str]:
         BOOKING_RATE_LIMIT_WRITE="100000/minute",
         BOOKING_RATE_LIMIT_LOGIN="100000/minute",
         BOOKING_RATE_LIMIT_LOGIN_IP="100000/minute",
+        BOOKING_RATE_LIMIT_READ="100000/minute",
+        BOOKING_SIGNUP="open",
         BOOKING_LOG_LEVEL="warning",
     )
     return env

@@ -155,3 +155,21 @@ def test_serve_without_a_reachable_database_exits_with_one_line() -> None:
     )
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_hardened_defaults() -> None:
+    defaults = Settings()
+    assert defaults.signup == "closed"
+    assert "*" not in defaults.forwarded_allow_ips
+    assert defaults.redis_timeout <= 0.5
+    settings = load_settings(
+        {
+            "BOOKING_FORWARDED_ALLOW_IPS": "10.0.0.0/8, 172.30.0.10",
+            "BOOKING_RATE_LIMIT_SIGNUP": "3/hour",
+            "BOOKING_RATE_LIMIT_REFRESH": "30/minute",
+        }
+    )
+    assert settings.forwarded_allow_ips == "10.0.0.0/8, 172.30.0.10"
+    for name in ("BOOKING_RATE_LIMIT_SIGNUP", "BOOKING_RATE_LIMIT_REFRESH"):
+        with pytest.raises(ConfigError, match=f"^{name}"):
+            load_settings({name: "often"})

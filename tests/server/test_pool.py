@@ -79,3 +79,24 @@ async def test_read_takes_a_snapshot_only_when_asked(one: Database) -> None:
 
     assert await one.read(None, mode) == ("read committed", "off")
     assert await one.read(None, mode, snapshot=True) == ("repeatable read", "on")
+
+
+async def test_a_busy_pool_answers_503_with_retry_after(settings: Settings) -> None:
+    db = await Database.connect(
+        msgspec.structs.replace(settings, pool_min=1, pool_max=1, pool_acquire_timeout=0.2),
+        min_size=1,
+    )
+    try:
+        held = await db.pool.acquire()
+        try:
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(errors.Unavailable) as caught:
+                await db.read(None, lambda tx: tx.fetchval("SELECT 1"))
+            assert asyncio.get_running_loop().time() - started < 2
+            assert caught.value.retry_after >= 1
+            assert caught.value.code == "service_unavailable"
+        finally:
+            await db.pool.release(held)
+        assert await db.read(None, lambda tx: tx.fetchval("SELECT 1")) == 1
+    finally:
+        await db.close()

@@ -81,20 +81,39 @@ async def test_escalate_then_expire_through_the_worker_with_mail(
         assert found[1][1] - created_at < timedelta(seconds=1 + SLACK)
         assert found[2][1] - created_at < timedelta(seconds=2 + SLACK)
 
-        # Admin and manager alerted, requester told of the expiry; one refusal retried.
+        # Admin and manager told of the new pending booking and alerted on escalation,
+        # requester told of the expiry; one refusal retried.
         async def delivered() -> bool:
-            return len(sink.accepted) == 3
+            return len(sink.accepted) == 5
 
         assert await eventually(delivered, within=15), worker.log()
-        assert sink.attempts == 4
+        assert sink.attempts == 6
+
+        async def recorded() -> bool:
+            # The server accepts a message just before the worker commits it as sent.
+            return not await conn.fetchval(
+                "SELECT count(*) FROM notifications WHERE tenant_id = $1 AND state <> 'sent'",
+                uuid.UUID(w.tenant.id),
+            )
+
+        assert await eventually(recorded, within=5), worker.log()
         states = await conn.fetch(
-            "SELECT state, attempts FROM notifications WHERE tenant_id = $1",
+            "SELECT kind, state, attempts FROM notifications WHERE tenant_id = $1",
             uuid.UUID(w.tenant.id),
         )
         assert sorted((r["state"], r["attempts"]) for r in states) == [
             ("sent", 1),
             ("sent", 1),
+            ("sent", 1),
+            ("sent", 1),
             ("sent", 2),
+        ]
+        assert sorted(r["kind"] for r in states) == [
+            "booking.created",
+            "booking.created",
+            "booking.escalated",
+            "booking.escalated",
+            "booking.expired",
         ]
 
 

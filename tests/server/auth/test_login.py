@@ -151,6 +151,36 @@ async def test_login_limit_per_tenant_and_email(
         assert other.status_code == 401
 
 
+async def test_the_login_limit_keys_on_the_email_as_postgresql_compares_it(
+    client: httpx.AsyncClient, settings: Settings, database_url: str
+) -> None:
+    """Two spellings share a per-account bucket exactly when the user lookup (PostgreSQL's
+    ``lower``) takes them for one address. Python's ``lower`` disagrees with PostgreSQL's
+    on some of these in any locale: dotted capital I (U+0130) is ``i`` to a UTF-8
+    PostgreSQL and not to Python; É is é to Python and not to a C-locale PostgreSQL."""
+    tenant = await signup(client)
+    pairs = [("i", "\u0130"), ("\u00e9", "\u00c9")]
+    conn = await asyncpg.connect(database_url)
+    try:
+        cases = []
+        for plain, other in pairs:
+            local = uuid.uuid4().hex[:8]
+            first = f"{local}-{plain}@x.test"
+            second = f"{local}-{other}@x.test"
+            same = await conn.fetchval("SELECT lower($1) = lower($2)", first, second)
+            cases.append((first, second, bool(same)))
+    finally:
+        await conn.close()
+    assert any((a.lower() == b.lower()) != same for a, b, same in cases)
+    async with client_with(settings, rate_limit_login="2/minute") as limited:
+        for first, second, same in cases:
+            for _ in range(2):
+                response = await limited.post("/v1/auth/login", json=_login(tenant.slug, first))
+                assert response.status_code == 401
+            response = await limited.post("/v1/auth/login", json=_login(tenant.slug, second))
+            assert response.status_code == (429 if same else 401), (first, second, same)
+
+
 async def test_login_limit_per_address(client: httpx.AsyncClient, settings: Settings) -> None:
     tenant = await signup(client)
     address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
@@ -181,7 +211,8 @@ async def test_login_fails_closed_without_redis(
         )
         assert response.status_code == 503
         assert response.headers["content-type"] == "application/problem+json"
-        assert response.json()["code"] == "unavailable"
+        assert response.json()["code"] == "service_unavailable"
+        assert int(response.headers["retry-after"]) >= 1
         # Write limits fail open: the admin can still work.
         created = await dead.post(
             "/v1/users",

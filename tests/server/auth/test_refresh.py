@@ -9,11 +9,21 @@ import asyncpg
 import httpx
 
 from server.auth.refresh import token_hash
-from tests.factories import add_user, auth, signup
+from server.config import Settings
+from tests.factories import PASSWORD, add_user, auth, client_with, signup
 
 
 async def _refresh(client: httpx.AsyncClient, token: str) -> httpx.Response:
     return await client.post("/v1/auth/refresh", json={"refresh_token": token})
+
+
+async def _login(client: httpx.AsyncClient, slug: str, email: str) -> dict[str, str]:
+    response = await client.post(
+        "/v1/auth/login", json={"tenant": slug, "email": email, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    session: dict[str, str] = response.json()
+    return session
 
 
 async def _sql(database_url: str, query: str, *args: object) -> list[asyncpg.Record]:
@@ -149,10 +159,15 @@ async def test_logout_revokes_the_family(client: httpx.AsyncClient) -> None:
     response = await _refresh(client, rotated["refresh_token"])
     assert response.status_code == 401
     assert response.json()["code"] == "unauthorized"
+    # Logout also ended the access token it was called with.
+    ended = await client.get("/v1/me", headers=tenant.headers)
+    assert ended.status_code == 401
+    assert (await client.get("/v1/me", headers=auth(rotated["access_token"]))).status_code == 200
     # Unknown tokens are accepted silently (nothing to revoke).
     for token in ("nope", f"rt_{uuid.UUID(tenant.id).hex}_unknown"):
+        session = await _login(client, tenant.slug, tenant.admin["email"])
         out = await client.post(
-            "/v1/auth/logout", json={"refresh_token": token}, headers=tenant.headers
+            "/v1/auth/logout", json={"refresh_token": token}, headers=auth(session["access_token"])
         )
         assert out.status_code == 204
     # Logout needs an access token.
@@ -170,3 +185,52 @@ async def test_logout_cannot_revoke_someone_elses_tokens(client: httpx.AsyncClie
     )
     assert out.status_code == 204
     assert (await _refresh(client, tenant.refresh_token)).status_code == 200
+
+
+async def test_reuse_racing_a_refresh_leaves_no_live_token(
+    settings: Settings, database_url: str
+) -> None:
+    """A reused token and the family's current one presented at the same moment: if the
+    current one wins a new pair, the reuse's revocation must still reach that pair."""
+    async with client_with(settings, refresh_reuse_grace=0.0) as client:
+        tenant = await signup(client)
+        old, current = tenant.refresh_token, (await _refresh(client, tenant.refresh_token))
+        current_token = current.json()["refresh_token"]
+        survivors = 0
+        for _ in range(20):
+            reuse, fresh = await asyncio.gather(
+                _refresh(client, old), _refresh(client, current_token)
+            )
+            assert reuse.status_code == 401
+            if fresh.status_code == 200:
+                # Whichever committed first, the new pair's family is revoked by now.
+                again = await _refresh(client, fresh.json()["refresh_token"])
+                survivors += again.status_code == 200
+            live = await _sql(
+                database_url,
+                "SELECT count(*) AS n FROM refresh_tokens WHERE tenant_id = $1"
+                " AND revoked_at IS NULL AND used_at IS NULL",
+                uuid.UUID(tenant.id),
+            )
+            assert live[0]["n"] == 0
+            assert survivors == 0
+            # A new family for the next round.
+            session = await _login(client, tenant.slug, tenant.admin["email"])
+            old = session["refresh_token"]
+            rotated = await _refresh(client, old)
+            current_token = rotated.json()["refresh_token"]
+
+
+async def test_refresh_is_limited_per_client_address(settings: Settings) -> None:
+    address = f"10.7.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    async with client_with(settings, address=address, rate_limit_refresh="2/minute") as limited:
+        tenant = await signup(limited)
+        token = tenant.refresh_token
+        for _ in range(2):
+            response = await _refresh(limited, token)
+            assert response.status_code == 200
+            token = response.json()["refresh_token"]
+        response = await _refresh(limited, token)
+        assert response.status_code == 429
+        assert response.json()["code"] == "rate_limited"
+        assert int(response.headers["retry-after"]) >= 1

@@ -30,6 +30,7 @@ def _claims(settings: Settings, tenant_id: str, user_id: str, **changes: Any) ->
         "exp": now + 600,
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
+        "jti": uuid.uuid4().hex,
     }
     for key, value in changes.items():
         if value is None:

@@ -55,7 +55,12 @@ class World:
         return response
 
     async def settings(self, **body: Any) -> None:
-        response = await self.client.put("/v1/workflow", json=body, headers=self.admin)
+        """PUT the tenant's settings with ``body`` changed (PUT replaces them all)."""
+        current = (await self.client.get("/v1/workflow", headers=self.admin)).json()
+        current.pop("updated_at")
+        response = await self.client.put(
+            "/v1/workflow", json={**current, **body}, headers=self.admin
+        )
         assert response.status_code == 200, response.text
 
 

@@ -5,8 +5,8 @@ from tests.server.bookings.common import at, world
 
 SHAPE = {
     "id", "number", "resource_id", "project_id", "requester_id", "title", "note", "start",
-    "end", "status", "version", "created_at", "updated_at", "escalated_at",
-    "series_id",
+    "end", "status", "status_reason", "series_id", "version", "created_at", "updated_at",
+    "escalated_at",
 }  # fmt: skip
 
 

@@ -23,6 +23,9 @@ async def test_approve_reject_cancel_complete(client: httpx.AsyncClient) -> None
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "confirmed"
     assert approved.json()["version"] == 2
+    assert approved.json()["status_reason"] == "ok"
+    assert approved.json()["series_id"] is None
+    assert a["status_reason"] is None
     again = await client.post(f"/v1/bookings/{a['id']}/approve", headers=w.manager)
     assert again.status_code == 409
     assert again.json()["code"] == "invalid_transition"
@@ -34,6 +37,9 @@ async def test_approve_reject_cancel_complete(client: httpx.AsyncClient) -> None
     completed = await client.post(f"/v1/bookings/{a['id']}/complete", headers=w.manager)
     assert completed.json()["status"] == "completed"
     assert completed.json()["version"] == 3
+    assert completed.json()["status_reason"] is None  # the last transition gave none
+    got = await client.get(f"/v1/bookings/{a['id']}", headers=w.viewer)
+    assert got.json() == completed.json()
     cancel_done = await client.post(f"/v1/bookings/{a['id']}/cancel", headers=w.manager)
     assert cancel_done.json()["code"] == "invalid_transition"
     events = (await client.get("/v1/events?since=0", headers=w.viewer)).json()["events"]

@@ -52,6 +52,19 @@ async def test_malformed_json(client: httpx.AsyncClient) -> None:
     _problem(response, 400, "malformed_json")
 
 
+async def test_deeply_nested_json_is_malformed_not_a_500(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    for nested in (b"[" * 1500 + b"]" * 1500, b'{"a":' * 1500 + b"1" + b"}" * 1500):
+        response = await client.post(
+            "/v1/auth/login",
+            content=b'{"tenant": ' + nested + b"}",
+            headers={"content-type": "application/json"},
+        )
+        _problem(response, 400, "malformed_json")
+    assert "Traceback" not in caplog.text
+
+
 async def test_every_bad_field_is_listed(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/v1/tenants",
@@ -123,6 +136,23 @@ async def test_unexpected_error_is_a_bare_500(
     assert response.headers["x-request-id"] == "trace-500"
     assert "secret" not in response.text and "SELECT" not in response.text
     assert set(body) == {"type", "title", "status", "detail", "code", "request_id"}
+
+
+async def test_a_database_error_outside_a_transaction_is_503_not_500(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bare pool call that meets a restarting PostgreSQL: the last-resort handler answers
+    # the same 503 a transaction does.
+    tenant = await signup(client)
+
+    async def refused(*args: object, **kwargs: object) -> None:
+        raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+
+    monkeypatch.setattr(users_service, "get_user", refused)
+    response = await client.get(f"/v1/users/{tenant.admin['id']}", headers=tenant.headers)
+    _problem(response, 503, "service_unavailable")
+    assert response.headers["retry-after"] == "1"
+    assert "5432" not in response.text
 
 
 @pytest.mark.parametrize("incoming", ["abc", "A.b_c-9", "x" * 64])

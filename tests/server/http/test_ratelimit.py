@@ -41,9 +41,10 @@ async def test_limits_are_per_user(settings: Settings, client: httpx.AsyncClient
     _, other = await add_user(client, tenant, "viewer")
     async with client_with(settings, rate_limit_write="1/minute") as limited:
         body = {"refresh_token": "rt_unknown_x"}
-        first = await limited.post("/v1/auth/logout", json=body, headers=tenant.headers)
-        assert first.status_code == 204
-        second = await limited.post("/v1/auth/logout", json=body, headers=tenant.headers)
+        resource = {"name": "Room", "kind": "room"}
+        first = await limited.post("/v1/resources", json=resource, headers=tenant.headers)
+        assert first.status_code == 201
+        second = await limited.post("/v1/resources", json=resource, headers=tenant.headers)
         assert second.status_code == 429
         assert (
             await limited.post("/v1/auth/logout", json=body, headers=auth(other))
@@ -55,7 +56,7 @@ async def test_limits_are_per_user(settings: Settings, client: httpx.AsyncClient
 async def test_an_authenticated_write_costs_one_redis_round_trip(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The revocation check reads its key inside the write limit's script."""
+    """The revocation check reads its keys inside the read or write limit's script."""
     async with client_with(settings, rate_limit_write="100/minute") as limited:
         tenant = await signup(limited)
         me = asyncio.current_task()
@@ -77,4 +78,4 @@ async def test_an_authenticated_write_costs_one_redis_round_trip(
         assert sent == ["EVALSHA"]
         sent.clear()
         assert (await limited.get("/v1/me", headers=tenant.headers)).status_code == 200
-        assert sent == ["GET"]  # reads: the revocation check only
+        assert sent == ["EVALSHA"]  # reads: their own limit and the revocation keys

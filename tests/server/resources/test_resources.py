@@ -168,3 +168,19 @@ async def test_patch_and_other_tenant(client: httpx.AsyncClient) -> None:
         "resource.updated",
         "resource.updated",
     ]
+
+
+async def test_nested_fields_are_named_by_dotted_path(client: httpx.AsyncClient) -> None:
+    tenant = await signup(client)
+    response = await client.post(
+        "/v1/resources",
+        json={
+            "name": "Room",
+            "kind": "room",
+            "working_hours": {"mon": [["09:00", "25:00"]], "tue": [[5, "10:00"]], "xyz": []},
+        },
+        headers=tenant.headers,
+    )
+    assert response.status_code == 422
+    fields = sorted(error["field"] for error in response.json()["errors"])
+    assert fields == ["working_hours.mon.0.1", "working_hours.tue.0.0", "working_hours.xyz"]

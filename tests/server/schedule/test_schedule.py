@@ -1,5 +1,10 @@
 import httpx
+import pytest
 
+from server.availability import service as availability_service
+from server.config import Settings
+from server.schedule import service as schedule_service
+from tests.factories import client_with, signup
 from tests.server.bookings.common import at, world
 
 
@@ -35,3 +40,30 @@ async def test_schedule_snapshot_and_replay(client: httpx.AsyncClient) -> None:
     assert foreign.status_code == 404
     missing = await client.get("/v1/schedule", headers=w.viewer)
     assert missing.status_code == 422
+
+
+async def test_a_window_holding_too_many_bookings_is_a_clear_422(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = await world(client)
+    for hour in ("08:00", "09:00", "10:00"):
+        await w.book(at(hour), at(hour.replace(":00", ":30")))
+    monkeypatch.setattr(schedule_service, "MAX_BOOKINGS", 2)
+    monkeypatch.setattr(availability_service, "MAX_BOOKINGS", 2)
+    window = f"from={at('00:00')}&to={at('23:59')}"
+    for path in ("/v1/schedule?", f"/v1/availability?resource_id={w.resource['id']}&"):
+        response = await client.get(f"{path}{window}", headers=w.viewer)
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == "invalid_period"
+        assert "more than 2 bookings" in response.json()["detail"]
+    monkeypatch.setattr(schedule_service, "MAX_BOOKINGS", 3)
+    assert (await client.get(f"/v1/schedule?{window}", headers=w.viewer)).status_code == 200
+
+
+async def test_reads_are_limited_per_user(settings: Settings) -> None:
+    async with client_with(settings, rate_limit_read="3/minute") as limited:
+        tenant = await signup(limited)
+        statuses = [
+            (await limited.get("/v1/me", headers=tenant.headers)).status_code for _ in range(4)
+        ]
+        assert statuses == [200, 200, 200, 429]

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from server.config import Settings
+from server.config import Settings, load_settings
 from tests.factories import PASSWORD, client_with, signup
 
 PLATFORM_TOKEN = "platform-token-for-tests-0123456789"
@@ -92,3 +92,37 @@ async def test_closed_signup_without_a_configured_token_refuses_all(settings: Se
             "/v1/tenants", json=_body(_slug()), headers={"X-Platform-Token": "anything-at-all"}
         )
         assert response.status_code == 403
+
+
+def test_signup_is_closed_by_default() -> None:
+    assert load_settings({}).signup == "closed"
+
+
+async def test_default_settings_refuse_signup_without_the_platform_token(
+    settings: Settings,
+) -> None:
+    defaults = load_settings(
+        {},
+        database_url=settings.database_url,
+        redis_url=settings.redis_url,
+        jwt_secret=settings.jwt_secret,
+    )
+    async with client_with(defaults) as closed:
+        response = await closed.post("/v1/tenants", json=_body(_slug()))
+        assert response.status_code == 403
+        assert response.json()["code"] == "forbidden"
+
+
+async def test_signup_is_limited_per_client_address(settings: Settings) -> None:
+    address = f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    async with client_with(settings, address=address, rate_limit_signup="2/hour") as limited:
+        for _ in range(2):
+            response = await limited.post("/v1/tenants", json=_body(_slug()))
+            assert response.status_code == 201, response.text
+        response = await limited.post("/v1/tenants", json=_body(_slug()))
+        assert response.status_code == 429
+        assert response.json()["code"] == "rate_limited"
+        assert int(response.headers["retry-after"]) >= 1
+    other = f"10.8.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    async with client_with(settings, address=other, rate_limit_signup="2/hour") as elsewhere:
+        assert (await elsewhere.post("/v1/tenants", json=_body(_slug()))).status_code == 201

@@ -19,11 +19,13 @@ def _cases(target: str) -> list[tuple[str, str, dict[str, Any] | None, set[str],
     """(method, path, body, roles allowed, success status)."""
     return [
         ("GET", "/v1/me", None, EVERYONE, 200),
-        ("POST", "/v1/auth/logout", {"refresh_token": "rt_x_y"}, EVERYONE, 204),
         ("GET", "/v1/users", None, ADMIN_ONLY, 200),
         ("GET", f"/v1/users/{target}", None, ADMIN_ONLY, 200),
         ("PATCH", f"/v1/users/{target}", {"name": "New name"}, ADMIN_ONLY, 200),
         ("DELETE", f"/v1/users/{target}", {"reason": "matrix"}, ADMIN_ONLY, 200),
+        ("POST", f"/v1/users/{target}/reactivate", None, ADMIN_ONLY, 200),
+        # Last: logout ends the token it was called with.
+        ("POST", "/v1/auth/logout", {"refresh_token": "rt_x_y"}, EVERYONE, 204),
     ]
 
 

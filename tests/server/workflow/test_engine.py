@@ -270,3 +270,61 @@ async def test_a_reminder_is_not_sent_again_after_approval(
     )
     assert count == 1
     assert {t["state"] for t in await timers(conn, booking["id"])} <= {"done", "cancelled"}
+
+
+async def pending_bookings(w: World, count: int) -> list[dict[str, Any]]:
+    await w.settings(approval_required=True, escalate_after="PT1S", expire_after="PT2S")
+    made = []
+    for index in range(count):
+        start = soon(3600 * (index + 1))
+        response = await w.book(iso(start), iso(start + timedelta(hours=1)), headers=w.member)
+        made.append(dict(response.json()))
+    return made
+
+
+async def test_a_later_timer_applies_the_earlier_due_ones_of_its_booking_first(
+    client: httpx.AsyncClient, db: Database, conn: asyncpg.Connection
+) -> None:
+    # A restarted worker runs the overdue jobs in any order: the expiry must not make the
+    # escalation that fell due before it moot.
+    w = await world(client)
+    [booking] = await pending_bookings(w, 1)
+    expire = next(t for t in await timers(conn, booking["id"]) if t["kind"] == "expire")
+    await asyncio.sleep(2.1)
+    assert await engine.fire_timer(db, uuid.UUID(w.tenant.id), expire["id"]) == "expire"
+    assert await events(conn, booking["id"]) == [
+        "booking.created",
+        "booking.escalated",
+        "booking.expired",
+    ]
+    assert {t["kind"]: t["state"] for t in await timers(conn, booking["id"])} == {
+        "escalate": "done",
+        "expire": "done",
+    }
+
+
+async def test_overdue_timers_fired_all_at_once_apply_in_order_without_errors(
+    client: httpx.AsyncClient, db: Database, conn: asyncpg.Connection
+) -> None:
+    # After a worker outage every job and the sweeper fire together: no firing may fail
+    # on contention, and each booking is escalated once, then expired once.
+    w = await world(client)
+    made = await pending_bookings(w, 6)
+    tenant_id = uuid.UUID(w.tenant.id)
+    pairs = [await timers(conn, b["id"]) for b in made]
+    await asyncio.sleep(2.1)
+    firings = [
+        engine.fire_timer(db, tenant_id, t["id"])
+        for pair in pairs
+        for t in sorted(pair, key=lambda t: t["kind"], reverse=True) * 2
+    ]
+    outcomes = await asyncio.gather(
+        *firings, engine.sweep(db, deadline=time.monotonic() + 10), return_exceptions=True
+    )
+    assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+    for booking in made:
+        assert await events(conn, booking["id"]) == [
+            "booking.created",
+            "booking.escalated",
+            "booking.expired",
+        ]

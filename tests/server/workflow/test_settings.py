@@ -35,21 +35,48 @@ async def test_defaults_and_round_trip(client: httpx.AsyncClient) -> None:
     assert (await client.get("/v1/workflow", headers=tenant.headers)).json() == body
 
 
-async def test_omitted_fields_keep_their_value_and_null_clears(client: httpx.AsyncClient) -> None:
+FULL = {
+    "approval_required": False,
+    "escalate_after": None,
+    "expire_after": None,
+    "remind_before": None,
+    "auto_complete": False,
+}
+
+
+async def test_put_requires_every_workflow_field_and_null_clears(
+    client: httpx.AsyncClient,
+) -> None:
     tenant = await signup(client)
-    first = {"escalate_after": "PT2H", "expire_after": "PT24H"}
-    await client.put("/v1/workflow", json=first, headers=tenant.headers)
-    response = await client.put(
+    first = {**FULL, "escalate_after": "PT2H", "expire_after": "PT24H"}
+    assert (await client.put("/v1/workflow", json=first, headers=tenant.headers)).status_code == 200
+    partial = await client.put(
         "/v1/workflow", json={"escalate_after": None}, headers=tenant.headers
+    )
+    assert partial.status_code == 422
+    missing = sorted(error["field"] for error in partial.json()["errors"])
+    assert missing == ["approval_required", "auto_complete", "expire_after", "remind_before"]
+    assert all(e["message"] == "Field is required" for e in partial.json()["errors"])
+    empty = await client.put("/v1/workflow", json={}, headers=tenant.headers)
+    assert len(empty.json()["errors"]) == 5
+    response = await client.put(
+        "/v1/workflow", json={**first, "escalate_after": None}, headers=tenant.headers
     )
     assert response.status_code == 200
     assert response.json()["escalate_after"] is None
     assert response.json()["expire_after"] == "P1D"
+    # max_booking_days is the server's own addition: optional, kept when left out.
+    more = await client.put(
+        "/v1/workflow", json={**FULL, "max_booking_days": 7}, headers=tenant.headers
+    )
+    assert more.json()["max_booking_days"] == 7
+    kept = await client.put("/v1/workflow", json=FULL, headers=tenant.headers)
+    assert kept.json()["max_booking_days"] == 7
 
 
 async def test_bad_durations_list_every_field(client: httpx.AsyncClient) -> None:
     tenant = await signup(client)
-    body = {"escalate_after": "PT0S", "expire_after": "-PT1H", "remind_before": "soon"}
+    body = {**FULL, "escalate_after": "PT0S", "expire_after": "-PT1H", "remind_before": "soon"}
     response = await client.put("/v1/workflow", json=body, headers=tenant.headers)
     assert response.status_code == 422
     problem = response.json()
@@ -67,7 +94,7 @@ async def test_bad_durations_list_every_field(client: httpx.AsyncClient) -> None
 
 async def test_wrong_types_and_unknown_fields(client: httpx.AsyncClient) -> None:
     tenant = await signup(client)
-    body = {"approval_required": "yes", "nope": 1}
+    body = {**FULL, "approval_required": "yes", "nope": 1}
     response = await client.put("/v1/workflow", json=body, headers=tenant.headers)
     assert response.status_code == 422
     fields = sorted(error["field"] for error in response.json()["errors"])
@@ -76,7 +103,9 @@ async def test_wrong_types_and_unknown_fields(client: httpx.AsyncClient) -> None
 
 async def test_change_is_audited(client: httpx.AsyncClient, database_url: str) -> None:
     tenant = await signup(client)
-    await client.put("/v1/workflow", json={"escalate_after": "PT1H"}, headers=tenant.headers)
+    await client.put(
+        "/v1/workflow", json={**FULL, "escalate_after": "PT1H"}, headers=tenant.headers
+    )
     conn = await asyncpg.connect(database_url)
     try:
         row = await conn.fetchrow(

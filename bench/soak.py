@@ -1,0 +1,137 @@
+"""``python -m bench soak --minutes N``: steady load on the chaos stack (two serve
+processes, a worker, private PostgreSQL and Redis), one line per minute: RSS and open
+descriptors of every process, its PostgreSQL connections, relay lag and booking p99.
+
+The verdict is memory growth after warm-up: each process's RSS at the end against its RSS
+after ``warmup`` minutes (target: at most 5 %). Bounded: at most ``MAX_MINUTES``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+from bench.chaos import ChaosPlan, Stack, _setup, chaos_stack
+from bench.mirrors import Mirror
+from bench.procs import open_fds, pool_sizes, rss_kb
+from bench.stats import percentile
+from bench.writers import Writers, failed
+
+Log = Callable[[str], None]
+MAX_MINUTES = 240
+GROWTH_TARGET = 0.05
+
+
+@dataclass(slots=True)
+class Minute:
+    minute: int
+    writes: int
+    failed: int
+    booking_p99_ms: float
+    relay_lag_p99_ms: float
+    rss_kb: dict[str, int]
+    fds: dict[str, int]
+    pool: dict[str, int]
+
+
+@dataclass(slots=True)
+class SoakResult:
+    minutes: list[Minute] = field(default_factory=list)
+    warmup: int = 2
+
+    def growth(self) -> dict[str, float]:
+        """Per process: RSS at the end over RSS after warm-up, minus one."""
+        if len(self.minutes) <= self.warmup:
+            return {}
+        base = self.minutes[self.warmup - 1].rss_kb
+        last = self.minutes[-1].rss_kb
+        return {name: last[name] / base[name] - 1 for name in base if base[name] and name in last}
+
+    @property
+    def ok(self) -> bool:
+        growth = self.growth()
+        return bool(growth) and all(value <= GROWTH_TARGET for value in growth.values())
+
+
+def line(m: Minute) -> str:
+    procs = " ".join(
+        f"{name} {m.rss_kb[name] / 1024:.1f}MiB/{m.fds[name]}fd/{m.pool.get(name, 0)}conn"
+        for name in sorted(m.rss_kb)
+    )
+    return (
+        f"min {m.minute:3d}: {m.writes} bookings, {m.failed} failed, p99 {m.booking_p99_ms:.0f} ms,"
+        f" relay lag p99 {m.relay_lag_p99_ms:.0f} ms | {procs}"
+    )
+
+
+async def _minute(
+    index: int, stack: Stack, writers: Writers, mirrors: list[Mirror], since: float
+) -> Minute:
+    now = time.monotonic()
+    done = [w for w in writers.writes if w.finished is not None and since <= w.finished < now]
+    waits = [(w.finished or now) - w.started for w in done]
+    bad = [a for a in writers.attempts_between(since, now) if failed(a[1])]
+    lags = [lag for m in mirrors for lag in m.lags]
+    for m in mirrors:
+        m.lags.clear()
+    pools = await pool_sizes(stack.database_url, stack.procs)
+    alive = [p for p in stack.procs if p.alive()]
+    return Minute(
+        minute=index,
+        writes=len(done),
+        failed=len(bad),
+        booking_p99_ms=1000 * percentile(waits, 99),
+        relay_lag_p99_ms=1000 * percentile(lags, 99),
+        rss_kb={p.name: rss_kb(p.pid) for p in alive},
+        fds={p.name: open_fds(p.pid) for p in alive},
+        pool={name: size for name, (size, _) in pools.items()},
+    )
+
+
+async def run_soak(stack: Stack, minutes: int, rate: float, warmup: int, log: Log) -> SoakResult:
+    plan = ChaosPlan(rate=rate)
+    urls = [p.url for p in stack.serves]
+    async with aiohttp.ClientSession() as http:
+        tenants = await _setup(http, urls[0], plan)
+    mirrors = [
+        Mirror(f"{s.name}/{t.tenant_id[:8]}/{n}", s.name, s.url, t.tenant_id, t.token)
+        for t in tenants
+        for s in stack.serves
+        for n in range(plan.sockets)
+    ]
+    writers = Writers(urls, tenants, plan.clients, plan.rate)
+    result = SoakResult(warmup=warmup)
+    try:
+        await asyncio.gather(*(m.start() for m in mirrors))
+        await writers.start()
+        since = time.monotonic()
+        for index in range(1, minutes + 1):
+            await asyncio.sleep(max(0.0, since + 60 - time.monotonic()))
+            minute = await _minute(index, stack, writers, mirrors, since)
+            since += 60
+            result.minutes.append(minute)
+            log(line(minute))
+    finally:
+        await writers.close()
+        await asyncio.gather(*(m.close() for m in mirrors))
+    return result
+
+
+def soak(minutes: int, rate: float, warmup: int, folder: Path, log: Log) -> SoakResult:
+    if not 1 <= minutes <= MAX_MINUTES:
+        raise ValueError(f"--minutes must be 1..{MAX_MINUTES}")
+    folder.mkdir(parents=True, exist_ok=True)
+    with chaos_stack(folder, log) as stack:
+        result = asyncio.run(run_soak(stack, minutes, rate, min(warmup, minutes), log))
+    growth = result.growth()
+    shown = ", ".join(f"{name} {value:+.1%}" for name, value in sorted(growth.items()))
+    log(
+        f"RSS growth after minute {result.warmup}: {shown or 'n/a (too short)'}"
+        f" (target <= {GROWTH_TARGET:.0%})"
+    )
+    return result

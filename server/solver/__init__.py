@@ -1,0 +1,1 @@
+"""Assign demands to resources under every scheduling rule (CP-SAT), and verify them."""

@@ -1,0 +1,133 @@
+"""The scheduling rules, each defined once: what it says, how stored data is checked
+against it (``python -m server verify``), and how the solver models it. ``GET
+/v1/schedule/constraints`` lists the same registry, so a rule added to ``RULES`` reaches
+all three.
+
+A rule's ``check`` is a named query over one tenant's data, called with ``($1 tenant,
+$2 from, $3 to)`` (``from``/``to`` may be null: unbounded) and returning ``subject_id``
+and ``detail`` per violation; when SQL alone cannot decide (working hours across DST), it
+returns candidate rows and ``violates`` keeps the real ones in Python.
+
+A rule's ``model`` is one of four shapes the solver knows:
+
+- ``Eligible``: which resources may take a demand at all (a predicate over a resource row).
+- ``WorkingTime``: assignments lie inside one working interval of the resource.
+- ``Blocked``: periods the resource is held, loaded by a named query ``($1 tenant,
+  $2 resource ids, $3 from, $4 to) -> (resource_id, start, end)``; they become fixed
+  intervals in the resource's NoOverlap (and are left out of the start domains).
+- ``Budget``: seconds each budgeted project has left, loaded by a named query
+  ``($1 tenant, $2 project ids) -> (project_id, seconds_left)``; one linear constraint each.
+
+A rule whose ``requires`` names a table that does not exist yet is left out everywhere
+(``time_off`` and ``holds`` arrive with migration 0010).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from server.availability.hours import within_working_hours
+from server.sql import QUERIES
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Eligible:
+    keep: Callable[[Row], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingTime:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Blocked:
+    load: str
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    load: str
+
+
+Model = Eligible | WorkingTime | Blocked | Budget
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    description: str
+    check: str
+    model: Model
+    violates: Callable[[Row], bool] | None = None
+    requires: tuple[str, ...] = ()
+
+
+def _outside_working_hours(row: Row) -> bool:
+    return not within_working_hours(row["working_hours"], row["timezone"], row["start"], row["end"])
+
+
+def _active(resource: Row) -> bool:
+    return resource["deactivated_at"] is None
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        name="no_overlap",
+        description="No two blocking bookings (pending, confirmed, completed) of one resource"
+        " overlap.",
+        check=QUERIES["verify_no_overlap"],
+        model=Blocked(QUERIES["solver_booked"]),
+    ),
+    Rule(
+        name="project_budget",
+        description="A project's booked hours (pending, confirmed and completed bookings) stay"
+        " within its budget_hours.",
+        check=QUERIES["verify_project_budget"],
+        model=Budget(QUERIES["solver_budgets"]),
+    ),
+    Rule(
+        name="working_hours",
+        description="Bookings requested by members lie inside one working interval of the"
+        " resource (its weekly template in its time zone); the solver places every"
+        " assignment there.",
+        check=QUERIES["verify_working_hours"],
+        violates=_outside_working_hours,
+        model=WorkingTime(),
+    ),
+    Rule(
+        name="active_resource",
+        description="No blocking booking is made on a resource after it was deactivated; the"
+        " solver assigns only to active resources.",
+        check=QUERIES["verify_active_resource"],
+        model=Eligible(_active),
+    ),
+    Rule(
+        name="time_off",
+        description="No blocking booking overlaps time off of its resource.",
+        check=QUERIES["verify_time_off"],
+        model=Blocked(QUERIES["solver_time_off"]),
+        requires=("time_off",),
+    ),
+    Rule(
+        name="holds",
+        description="No blocking booking overlaps a live hold of its resource, and no two live"
+        " holds of one resource overlap.",
+        check=QUERIES["verify_holds"],
+        model=Blocked(QUERIES["solver_holds"]),
+        requires=("holds",),
+    ),
+)
+
+
+def tables_needed(rules: tuple[Rule, ...]) -> list[str]:
+    return sorted({table for rule in rules for table in rule.requires})
+
+
+def in_force(rules: tuple[Rule, ...], tables: set[str]) -> tuple[Rule, ...]:
+    """The rules whose tables all exist."""
+    return tuple(rule for rule in rules if set(rule.requires) <= tables)

@@ -1,0 +1,38 @@
+"""Solving runs in worker processes: the event loop keeps running meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from server.solver.model import Problem
+from server.solver.pool import SolverPool
+from tests.server.solver.test_model import random_problem
+
+
+async def test_the_loop_keeps_running_while_a_solve_takes_its_time() -> None:
+    base = random_problem(3, tasks=300, resources=20)
+    problem = Problem(tasks=base.tasks, busy=base.busy, load=base.load, time_limit=1.5)
+    pool = SolverPool(1)
+    pool.warm()
+    gaps: list[float] = []
+
+    async def ticker() -> None:
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(0.01)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    ticking = asyncio.create_task(ticker())
+    try:
+        began = time.monotonic()
+        solution, greedy_count = await pool.solve(problem)
+        elapsed = time.monotonic() - began
+    finally:
+        ticking.cancel()
+        await pool.close()
+    assert len(solution.placed) >= greedy_count
+    assert elapsed > 0.3  # it did take its time...
+    assert len(gaps) > 10 and max(gaps) < 0.75  # ...and the loop never stalled for it
