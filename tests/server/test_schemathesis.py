@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 # The run stops after this long, whatever it covered by then.
 BUDGET_SECONDS = 40
-FIRST = ("/v1/bookings", "/v1/resources/{id}/calendar.ics", "/v1/audit", "/v1/schedule")
+FIRST = ("/v1/bookings", "/v1/resources/{resource_id}/calendar.ics", "/v1/audit", "/v1/schedule")
 # The docs page's assets and the health probes take no input worth fuzzing.
 SKIPPED_TAGS = ("docs", "operations")
 

@@ -58,14 +58,14 @@ async def test_rows_in_the_default_partition_move_into_the_new_partition(
             ahead,
             entity,
         )
-        done = await maintenance.run(db, event_retention=timedelta(days=7))
+        done = await maintenance.run_maintenance(db, event_retention=timedelta(days=7))
         assert done["partitions_created"] == 1
         assert done["events_pruned"] >= 0
         where = await conn.fetchval(
             "SELECT tableoid::regclass::text FROM audit_log WHERE entity_id = $1", entity
         )
         assert where == part
-        again = await maintenance.run(db, event_retention=timedelta(days=7))
+        again = await maintenance.run_maintenance(db, event_retention=timedelta(days=7))
         assert again["partitions_created"] == 0
     finally:
         await conn.close()
@@ -78,7 +78,7 @@ async def test_pruning_goes_on_when_partitions_fail(
         raise RuntimeError("partition maintenance broke")
 
     monkeypatch.setattr(queries, "ensure_audit_partitions", broken)
-    done = await maintenance.run(db, event_retention=timedelta(days=7))
+    done = await maintenance.run_maintenance(db, event_retention=timedelta(days=7))
     assert done["partitions_created"] == maintenance.FAILED
     assert done["events_pruned"] >= 0
     assert done["idempotency_keys_pruned"] >= 0
