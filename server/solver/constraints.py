@@ -17,9 +17,6 @@ A rule's ``model`` is one of four shapes the solver knows:
   intervals in the resource's NoOverlap (and are left out of the start domains).
 - ``Budget``: seconds each budgeted project has left, loaded by a named query
   ``($1 tenant, $2 project ids) -> (project_id, seconds_left)``; one linear constraint each.
-
-A rule whose ``requires`` names a table that does not exist yet is left out everywhere
-(``time_off`` and ``holds`` arrive with migration 0010).
 """
 
 from __future__ import annotations
@@ -64,7 +61,6 @@ class Rule:
     check: str
     model: Model
     violates: Callable[[Row], bool] | None = None
-    requires: tuple[str, ...] = ()
 
 
 def _outside_working_hours(row: Row) -> bool:
@@ -111,7 +107,6 @@ RULES: tuple[Rule, ...] = (
         description="No blocking booking overlaps time off of its resource.",
         check=QUERIES["verify_time_off"],
         model=Blocked(QUERIES["solver_time_off"]),
-        requires=("time_off",),
     ),
     Rule(
         name="holds",
@@ -119,15 +114,5 @@ RULES: tuple[Rule, ...] = (
         " holds of one resource overlap.",
         check=QUERIES["verify_holds"],
         model=Blocked(QUERIES["solver_holds"]),
-        requires=("holds",),
     ),
 )
-
-
-def tables_needed(rules: tuple[Rule, ...]) -> list[str]:
-    return sorted({table for rule in rules for table in rule.requires})
-
-
-def in_force(rules: tuple[Rule, ...], tables: set[str]) -> tuple[Rule, ...]:
-    """The rules whose tables all exist."""
-    return tuple(rule for rule in rules if set(rule.requires) <= tables)

@@ -50,12 +50,6 @@ class Instance:
         return self.origin + timedelta(seconds=seconds)
 
 
-async def rules_in_force(tx: Tx) -> tuple[Rule, ...]:
-    rules = constraints.RULES
-    present = await queries.tables_present(tx, constraints.tables_needed(rules))
-    return constraints.in_force(rules, present)
-
-
 def matches(want: Want, resource: Row) -> bool:
     return (
         want.skills <= set(resource["skills"])
@@ -123,7 +117,7 @@ def working_time(
 async def load(
     tx: Tx, wants: list[Want], *, objective: Objective, time_limit: float, workers: int
 ) -> Instance:
-    rules = await rules_in_force(tx)
+    rules = constraints.RULES
     rows = await queries.resources(tx)
     await check_references(tx, wants, rows)
     usable = [r for r in rows if eligible(rules, r)]

@@ -14,12 +14,6 @@ from server.db import Tx
 from server.sql import QUERIES
 
 
-async def tables_present(tx: Tx, names: list[str]) -> set[str]:
-    if not names:
-        return set()
-    return set(await tx.fetchval(QUERIES["solver_tables"], names))
-
-
 async def rule_rows(
     tx: Tx, check: str, *, start: datetime | None, end: datetime | None
 ) -> list[asyncpg.Record]:

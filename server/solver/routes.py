@@ -22,7 +22,7 @@ api = Api()
     errors=(401,),
 )
 async def list_constraints(call: Call) -> list[ConstraintOut]:
-    return await call.rt.db.read(call.auth, service.list_constraints)
+    return service.list_constraints()
 
 
 @api.route(

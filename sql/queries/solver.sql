@@ -119,12 +119,6 @@ SELECT id AS project_id,
 FROM projects
 WHERE tenant_id = $1 AND id = any($2::uuid[]) AND budget_hours IS NOT NULL;
 
--- solver_tables --
--- Which of the tables $1 exist (rules that need a table apply only once it does).
-SELECT coalesce(array_agg(name), '{}') AS present
-FROM unnest($1::text[]) AS name
-WHERE to_regclass(name) IS NOT NULL;
-
 -- solver_resources --
 -- The tenant's resources by (name, id) with what the resource rules need.
 SELECT id, name, kind, skills, timezone, working_hours, deactivated_at
