@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,10 +10,13 @@ from uuid import UUID
 
 import aiohttp
 
-from bench.clients import gather_bounded, request
+from bench.clients import Reply, gather_bounded, request
 
 PASSWORD = "Bench-pass-2026!"
 SETUP_CONCURRENCY = 16
+# A setup request answered 503 (CONTRACT.md: try again shortly) is sent again, this often.
+SETUP_RETRIES = 5
+SETUP_RETRY_PAUSE = 0.5
 
 
 class SetupError(RuntimeError):
@@ -38,10 +42,23 @@ def _ok(what: str, status: int, body: Any, expected: int = 201) -> Any:
     return body
 
 
+async def _setup_request(
+    http: aiohttp.ClientSession, method: str, url: str, **kwargs: Any
+) -> Reply:
+    """``request``, sent again after a pause while the server answers 503 (a Redis or pool
+    timeout on a loaded machine), at most ``SETUP_RETRIES`` times."""
+    for _ in range(SETUP_RETRIES):
+        reply = await request(http, method, url, **kwargs)
+        if reply.status != 503:
+            return reply
+        await asyncio.sleep(SETUP_RETRY_PAUSE)
+    return await request(http, method, url, **kwargs)
+
+
 async def make_tenant(http: aiohttp.ClientSession, url: str, slug: str) -> Tenant:
     admin = {"email": f"admin@{slug}.test", "name": "Bench admin", "password": PASSWORD}
     body = {"name": f"Bench {slug}", "slug": slug, "admin": admin}
-    reply = await request(http, "POST", f"{url}/v1/tenants", body=body)
+    reply = await _setup_request(http, "POST", f"{url}/v1/tenants", body=body)
     data = _ok(f"signup {slug}", reply.status, reply.body)
     return Tenant(
         id=UUID(data["tenant"]["id"]),
@@ -56,7 +73,9 @@ async def add_resources(
 ) -> list[str]:
     async def one(index: int) -> str:
         body = {"name": f"{prefix} {index:04d}", "kind": "room"}
-        reply = await request(http, "POST", f"{url}/v1/resources", token=tenant.token, body=body)
+        reply = await _setup_request(
+            http, "POST", f"{url}/v1/resources", token=tenant.token, body=body
+        )
         return str(_ok("create resource", reply.status, reply.body)["id"])
 
     made = await gather_bounded(SETUP_CONCURRENCY, [one(i) for i in range(count)])

@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
 import aiohttp
 import asyncpg
@@ -117,19 +118,33 @@ async def booked(database_url: str, slots: Slots) -> int:
         await conn.close()
 
 
-async def stamps(database_url: str, slots: Slots) -> list[str]:
-    """The context stamp of each slot, as a serve process keeps it after its first create."""
+SLOTS_TABLE = "bench_pgbench_slots"
+
+
+async def write_slots(database_url: str, slots: Slots) -> None:
+    """Each client's tenant, resource, requester and context stamp (as a serve process keeps
+    it after its first create), in a table the script reads by ``:client_id``: the values a
+    server would send, without shipping every client's in every transaction."""
     conn = await asyncpg.connect(database_url, timeout=10)
     try:
-        found = []
-        for tenant, resource in zip(slots.tenants, slots.resources, strict=True):
+        await conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {SLOTS_TABLE} (client int PRIMARY KEY, tenant uuid,"
+            " stamp text, resource uuid, requester uuid)"
+        )
+        rows = []
+        for client, (tenant, resource, user) in enumerate(
+            zip(slots.tenants, slots.resources, slots.users, strict=True)
+        ):
             stamp = await conn.fetchval(
                 "SELECT stamp FROM app_booking_context($1::uuid, $2::uuid, NULL)",
                 tenant,
                 resource,
             )
-            found.append(str(stamp))
-        return found
+            rows.append((client, UUID(tenant), str(stamp), UUID(resource), UUID(user)))
+        async with conn.transaction():
+            await conn.execute(f"TRUNCATE {SLOTS_TABLE}")
+            await conn.copy_records_to_table(SLOTS_TABLE, records=rows)
+        await conn.execute(f"ANALYZE {SLOTS_TABLE}")
     finally:
         await conn.close()
 
@@ -137,11 +152,8 @@ async def stamps(database_url: str, slots: Slots) -> list[str]:
 def run(database_url: str, slots: Slots, *, clients: int, seconds: int, index: int = 0) -> float:
     """One pgbench run; returns tps. ``index`` keeps runs on the same resources apart."""
     after, diff = sample_payloads()
+    asyncio.run(write_slots(database_url, slots))
     variables = {
-        "tenants": ",".join(slots.tenants),
-        "stamps": ",".join(asyncio.run(stamps(database_url, slots))),
-        "resources": ",".join(slots.resources),
-        "users": ",".join(slots.users),
         "n": "0",
         "base": str(index * RUN_SPACING_HOURS),
         "after": after,

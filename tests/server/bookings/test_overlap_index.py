@@ -1,0 +1,118 @@
+"""The overlap check (migration 0011) finds a slot through the exclusion constraint's index
+whatever the resource's history, and its definer functions answer only for the caller's
+tenant."""
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import httpx
+
+from server.db import Database
+from tests.server.bookings.common import at, world
+
+HISTORY = 400  # past bookings of the resource the check must not read one by one
+CONFLICTS = (
+    "SELECT app_resource_conflicts($1, $2, $3::text::timestamptz, $4::text::timestamptz, NULL)"
+)
+
+
+async def _nested_plans(conn: asyncpg.Connection, tenant: UUID, sql: str, *args: Any) -> list[str]:
+    """The plans of every statement ``sql`` runs as booking_app in ``tenant``, functions'
+    inner ones included (auto_explain, loaded and set as the superuser first)."""
+    plans: list[str] = []
+
+    def keep(_conn: Any, message: Any) -> None:
+        plans.append(str(message.message))
+
+    await conn.execute(
+        "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0;"
+        " SET auto_explain.log_analyze = on; SET auto_explain.log_nested_statements = on;"
+        " SET client_min_messages = log"
+    )
+    conn.add_log_listener(keep)
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                "SELECT set_config('role', 'booking_app', true),"
+                " set_config('app.tenant_id', $1::text, true)",
+                str(tenant),
+            )
+            await conn.fetchval(sql, *args)
+    finally:
+        conn.remove_log_listener(keep)
+        await conn.execute("RESET client_min_messages; RESET auto_explain.log_min_duration")
+    return plans
+
+
+async def test_the_check_is_an_index_condition_not_a_filter_over_history(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    w = await world(client)
+    tenant, resource = UUID(w.tenant.id), UUID(w.resource["id"])
+    async with db.pool.acquire() as conn:
+        # A long history of the resource, written directly (the API would take minutes).
+        await conn.execute(
+            "INSERT INTO bookings (tenant_id, id, number, resource_id, requester_id, period,"
+            " status) SELECT $1, gen_random_uuid(), 1000000 + g, $2, $3,"
+            " tstzrange(timestamptz '2031-01-01' + g * interval '1 hour',"
+            " timestamptz '2031-01-01' + (g + 1) * interval '1 hour', '[)'), 'confirmed'"
+            " FROM generate_series(1, $4) g",
+            tenant,
+            resource,
+            UUID(w.member_id),
+            HISTORY,
+        )
+        plans = await _nested_plans(
+            conn,
+            tenant,
+            CONFLICTS,
+            tenant,
+            resource,
+            "2031-01-05T10:30:00Z",
+            "2031-01-05T11:30:00Z",
+        )
+    probes = [p for p in plans if "FROM bookings" in p and "EXISTS" in p.upper()]
+    assert probes, plans
+    probe = probes[0]
+    assert "Index Cond" in probe and "period &&" in probe.split("Index Cond", 1)[1], probe
+    assert "Rows Removed by Filter" not in probe, probe
+
+
+async def test_definer_checks_answer_only_for_the_callers_tenant(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    mine, theirs = await world(client), await world(client)
+    await theirs.book(at("08:00"), at("09:00"))
+    args = (UUID(theirs.tenant.id), UUID(theirs.resource["id"]))
+    window = (at("07:00"), at("10:00"))
+    async with db.pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "SELECT set_config('role', 'booking_app', true),"
+            " set_config('app.tenant_id', $1::text, true)",
+            mine.tenant.id,
+        )
+        conflicts = await conn.fetchval(
+            CONFLICTS,
+            *args,
+            *window,
+        )
+        periods = await conn.fetchval(
+            "SELECT app_lock_resource_periods($1, $2, ARRAY[$3::text::timestamptz],"
+            " ARRAY[$4::text::timestamptz])",
+            *args,
+            *window,
+        )
+    assert (conflicts, periods) == (None, None)
+    async with db.pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "SELECT set_config('role', 'booking_app', true),"
+            " set_config('app.tenant_id', $1::text, true)",
+            theirs.tenant.id,
+        )
+        seen = await conn.fetchval(
+            CONFLICTS,
+            *args,
+            *window,
+        )
+    assert seen is not None and len(seen) == 1
