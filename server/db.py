@@ -102,9 +102,11 @@ class Tx:
     It opens lazily: the first statement sends ``BEGIN`` and the tenant's ``set_config``
     in one round trip before it (``opening``). ``sole`` runs a statement that sets role
     and tenant itself as the whole transaction (autocommit, one round trip) when nothing
-    ran before it; after that the transaction is over."""
+    ran before it; after that the transaction is over. Without ``conn``, the first
+    statement takes a connection from ``connect``: a request holds a pooled connection
+    from its first statement to its commit, not while it validates and judges."""
 
-    conn: asyncpg.Connection
+    conn: asyncpg.Connection | None
     ctx: Context
     memo: Memo = field(default_factory=Memo)
     app_role: str = APP_ROLE
@@ -116,6 +118,14 @@ class Tx:
     # the error should report (the bookings a refused write overlaps).
     after_rollback: list[Callable[[Tx], Awaitable[None]]] = field(default_factory=list)
     evented: bool = False  # wrote an event: the relay is woken after commit
+    connect: Callable[[], Awaitable[asyncpg.Connection]] | None = None
+
+    async def connection(self) -> asyncpg.Connection:
+        """The transaction's connection, taken from ``connect`` on first use."""
+        if self.conn is None:
+            assert self.connect is not None, "a Tx needs a connection or a way to get one"
+            self.conn = await self.connect()
+        return self.conn
 
     @property
     def tenant_id(self) -> UUID:
@@ -129,7 +139,7 @@ class Tx:
         if self.state == "open":
             return
         assert self.state == "idle", "a sole statement already ended this transaction"
-        await self.conn.execute(self.opening)
+        await (await self.connection()).execute(self.opening)
         self.state = "open"
 
     def reopen(self) -> None:
@@ -141,15 +151,17 @@ class Tx:
     async def sole(self, query: str, *args: Any) -> asyncpg.Record | None:
         """``fetchrow`` of a statement that sets role and tenant itself: alone in its own
         implicit transaction when none is open, else inside the open one."""
+        conn = await self.connection()
         if self.state == "idle":
             self.state = "done"
         try:
-            return await self.conn.fetchrow(query, *args)
+            return await conn.fetchrow(query, *args)
         except asyncpg.PostgresError as exc:
             raise translate(exc) from exc
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         await self.begin()
+        assert self.conn is not None
         try:
             return list(await self.conn.fetch(query, *args))
         except asyncpg.PostgresError as exc:
@@ -157,6 +169,7 @@ class Tx:
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
         await self.begin()
+        assert self.conn is not None
         try:
             return await self.conn.fetchrow(query, *args)
         except asyncpg.PostgresError as exc:
@@ -164,6 +177,7 @@ class Tx:
 
     async def fetchval(self, query: str, *args: Any) -> Any:
         await self.begin()
+        assert self.conn is not None
         try:
             return await self.conn.fetchval(query, *args)
         except asyncpg.PostgresError as exc:
@@ -171,6 +185,7 @@ class Tx:
 
     async def execute(self, query: str, *args: Any) -> str:
         await self.begin()
+        assert self.conn is not None
         try:
             return str(await self.conn.execute(query, *args))
         except asyncpg.PostgresError as exc:
@@ -304,39 +319,42 @@ class Database:
         raises ``Unavailable`` (503 with Retry-After), never a 500; the broken connection is
         dropped so the pool opens a new one. A write whose COMMIT got no answer may have
         happened; the client's retry with its Idempotency-Key tells."""
-        conn = await self._acquire()
+        # A lazy transaction takes its connection with its first statement.
+        tx = Tx(
+            None if lazy else await self._acquire(),
+            ctx or Context(tenant_id=UUID(int=0)),
+            memo=self.memo,
+            app_role=self.app_role,
+            opening=self.opening(ctx, isolation=isolation, readonly=readonly),
+            connect=self._acquire,
+        )
         try:
-            tx = Tx(
-                conn,
-                ctx or Context(tenant_id=UUID(int=0)),
-                memo=self.memo,
-                app_role=self.app_role,
-                opening=self.opening(ctx, isolation=isolation, readonly=readonly),
-            )
             if not lazy:
                 await tx.begin()
             try:
                 yield tx
             except Exception:
                 # Here rather than at release, which would log it as an error.
-                if tx.state == "open" and not conn.is_closed():
+                if tx.state == "open" and tx.conn is not None and not tx.conn.is_closed():
                     with contextlib.suppress(Exception):
-                        await conn.execute("ROLLBACK")
+                        await tx.conn.execute("ROLLBACK")
                 raise
             if tx.state == "open":
+                assert tx.conn is not None
                 try:
-                    await conn.execute("COMMIT")
+                    await tx.conn.execute("COMMIT")
                 except asyncpg.PostgresError as exc:
                     raise translate(exc) from exc
         except Exception as exc:
             broken = unreachable(exc) or unreachable(exc.__cause__)
-            if broken and not conn.is_closed():
-                conn.terminate()
+            if broken and tx.conn is not None and not tx.conn.is_closed():
+                tx.conn.terminate()
             if unreachable(exc):
                 raise database_unavailable() from exc
             raise
         finally:
-            await self.pool.release(conn)
+            if tx.conn is not None:
+                await self.pool.release(tx.conn)
 
     def opening(self, ctx: Context | None, *, isolation: str | None, readonly: bool) -> str:
         """``BEGIN`` and the role and tenant settings, one simple-protocol message. Both
