@@ -15,7 +15,7 @@ from pathlib import Path
 
 import msgspec
 
-from bench import yardstick
+from bench import wrkdriver, yardstick
 from bench.chaos import FAULTS, ChaosPlan, chaos, phase_json
 from bench.listeners import CLIENTS, raise_fd_limit
 from bench.report import Result, Yardstick, table, write_json
@@ -27,6 +27,8 @@ from bench.stack import DATA_DIR, Stack, own_stack
 from bench.webhooks import measure as measure_webhooks
 from server.devservices import free_port
 
+# Scenarios wrk can drive (bench/wrkdriver.py).
+WRK_SCENARIOS = ("spread", "hot-tenant")
 # Per scenario, what an unset option means.
 DEFAULTS: dict[str, dict[str, float]] = {
     "spread": {"clients": 64, "tenants": 64, "resources": 50, "listeners": 0},
@@ -121,8 +123,16 @@ def plan_from(args: argparse.Namespace) -> Plan:
         with_pgbench=args.with_pgbench,
         pgbench_runs=args.pgbench_runs,
         seed=args.seed,
-        driver=args.driver,
+        driver=args.driver or default_driver(args.scenario, args.transport),
     )
+
+
+def default_driver(scenario: str, transport: str) -> str:
+    """wrk for HTTP ``spread``/``hot-tenant`` when it is installed, as the yardstick drives
+    its bare app (the Python clients take a core of this 2-core machine); else Python."""
+    if scenario in WRK_SCENARIOS and transport == "http" and wrkdriver.available():
+        return "wrk"
+    return "python"
 
 
 def median_line(results: Sequence[Result]) -> str:
@@ -348,8 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.add_argument(
         "--driver",
         choices=["python", "wrk"],
-        default="python",
-        help="spread/hot-tenant: the Python clients, or wrk as the yardstick's bare app has",
+        help="spread/hot-tenant over HTTP: wrk (the default when installed, as the yardstick"
+        " drives its bare app) or the Python clients",
     )
     _common(run_cmd)
     run_cmd.set_defaults(func=cmd_run)

@@ -99,10 +99,10 @@ async def run(
         )
         wrk_op = None
         if plan.driver == "wrk":
-            if plan.scenario not in ("spread", "hot-tenant"):
+            if plan.scenario not in ("spread", "hot-tenant") or plan.transport != "http":
                 raise RuntimeError("--driver wrk makes only spread and hot-tenant load")
             log(f"wrk: {plan.clients} connections over {len(urls)} processes, {plan.duration} s")
-            wrk_op, requests, elapsed = await asyncio.to_thread(
+            wrk_op, requests, elapsed, created = await asyncio.to_thread(
                 wrkdriver.drive,
                 urls,
                 tenants,
@@ -111,6 +111,7 @@ async def run(
                 seed=plan.seed,
                 hours=SPREAD_HOURS,
             )
+            recorder.created.extend(created)
             failed = sum(n for k, n in wrk_op.statuses.items() if k in ("5xx", "no answer"))
         else:
             elapsed = await _drive(world, SCENARIOS[plan.scenario], log)

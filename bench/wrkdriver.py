@@ -4,7 +4,9 @@ on a 2-core machine the Python load generator takes CPU the server then lacks.
 
 One wrk per serve process (``clients / processes`` connections each, one thread), a Lua
 script booking random hours of random resources of the tenants, as ``spread`` does.
-Statuses are counted by the script; latencies are wrk's (p50/p90/p99 over all requests).
+Statuses are counted by the script; latencies are wrk's (p50/p90/p99 over all requests);
+the id of every booking answered 201 is printed at the end, so the run's checks look each
+one up in the database as they do for the Python clients.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ local base = 1893974400 -- 2030-01-07T00:00:00Z, a Monday
 local threads = {}
 local names = {"201", "409", "422", "429", "4xx", "5xx", "other"}
 counts = {}
+created = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args)
   math.randomseed(%(seed)d + os.time() * 1000 + tonumber(args[1] or "0"))
@@ -45,6 +48,7 @@ response = function(status, headers, body)
     else name = "other" end
   end
   _G["n" .. name] = _G["n" .. name] + 1
+  if status == 201 then created[#created + 1] = body:match('"id":"([%%x%%-]+)"') end
 end
 done = function(summary, latency, requests)
   for _, p in ipairs({50, 90, 99}) do
@@ -58,11 +62,15 @@ done = function(summary, latency, requests)
     for _, thread in ipairs(threads) do n = n + thread:get("n" .. name) end
     io.write(string.format("status %%s %%d\\n", name, n))
   end
+  for _, thread in ipairs(threads) do
+    for _, id in ipairs(thread:get("created")) do io.write("created " .. id .. "\\n") end
+  end
 end
 """
 # wrk keeps one Lua state per thread: `done` sums the threads' counters.
 _STATUS = re.compile(r"^status (\w+) (\d+)$", re.MULTILINE)
 _LATENCY = re.compile(r"^latency (p\d+|max) (\d+)$", re.MULTILINE)
+_CREATED = re.compile(r"^created ([0-9a-f-]{36})$", re.MULTILINE)
 _REQUESTS = re.compile(r"^\s*(\d+) requests in", re.MULTILINE)
 
 
@@ -80,8 +88,9 @@ def script(tenants: list[Tenant], *, seed: int, hours: int) -> str:
 
 def drive(
     urls: list[str], tenants: list[Tenant], *, clients: int, seconds: float, seed: int, hours: int
-) -> tuple[Operation, int, float]:
-    """Run one wrk per URL at once; (the create operation, requests, elapsed seconds)."""
+) -> tuple[Operation, int, float, list[str]]:
+    """Run one wrk per URL at once; (the create operation, requests, elapsed seconds, the
+    ids answered 201)."""
     if not available():
         raise RuntimeError("wrk is not installed (apt-get install wrk)")
     with tempfile.TemporaryDirectory() as folder:
@@ -116,7 +125,9 @@ def drive(
     statuses: dict[str, int] = {}
     latencies: dict[str, float] = {}
     requests = 0
+    created: list[str] = []
     for text in outputs:
+        created.extend(_CREATED.findall(text))
         found = _REQUESTS.search(text)
         if found is None:
             raise RuntimeError(f"wrk failed:\n{text[-1500:]}")
@@ -144,4 +155,6 @@ def drive(
         ),
         statuses=dict(sorted(statuses.items())),
     )
-    return operation, requests, elapsed
+    if len(created) != statuses.get("201", 0):
+        raise RuntimeError(f"wrk: {len(created)} ids printed for {statuses.get('201', 0)} 201s")
+    return operation, requests, elapsed, created
