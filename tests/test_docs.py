@@ -46,6 +46,7 @@ QUOTED: list[tuple[str, str, Callable[[], int]]] = [
     ("bookings.md", r"\(window at most (\d+) days\)", lambda: schedule.MAX_WINDOW.days),
     ("api.md", r"spans more than (\d+) days", lambda: availability.MAX_WINDOW.days),
     ("realtime.md", r"At most (\d+) requests in flight", lambda: gateway.MAX_IN_FLIGHT),
+    ("realtime.md", r"\"idempotency_key\": \"<1\u2013(\d+)\s", lambda: idempotency.MAX_KEY_LENGTH),
     (
         "realtime.md",
         r"`BOOKING_SYNC_MAX_EVENTS` \(default (\d+)\)",
