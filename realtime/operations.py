@@ -23,8 +23,14 @@ from server.db import Context, Database
 from server.holds import operations as holds
 from server.idempotency import service as idempotency
 from server.metrics import record_booking_outcome
-from server.operations import Operation, concrete_path, parse_id, require_role
-from server.schemas import convert, encoder
+from server.operations import (
+    Operation,
+    encode_answer,
+    parse_id,
+    request_fingerprint,
+    require_role,
+)
+from server.schemas import convert
 from server.series import operations as series
 
 CheckWrite = Callable[[Context], Awaitable[object]]
@@ -90,20 +96,16 @@ class OperationRpc:
         try:
             if key is None:
                 result = await self.db.run(ctx, lambda tx: op.run(tx, target, body))
-                status, payload_bytes = _encode(op, result)
+                status, payload_bytes = encode_answer(op.status, result)
             else:
                 status, payload_bytes = await idempotency.run_once(
                     self.db,
                     ctx,
                     key=key,
                     field=IDEMPOTENCY_FIELD,
-                    fingerprint=idempotency.fingerprint(
-                        op.method,
-                        concrete_path(op.path, params),
-                        b"" if body is None else encoder.encode(body),
-                    ),
+                    fingerprint=request_fingerprint(op.method, op.path, params, body),
                     work=lambda tx: op.run(tx, target, body),
-                    render=lambda result: _encode(op, result),
+                    render=lambda result: encode_answer(op.status, result),
                 )
         except errors.AppError as err:
             _record(op, err.status, err.code)
@@ -140,12 +142,6 @@ def _envelope(name: str, event: WriteEvent, fields: dict[str, Any]) -> tuple[Ope
         raise errors.ValidationFailed(problems)
     assert op is not None
     return op, raw_id
-
-
-def _encode(op: Operation, result: Any) -> tuple[int, bytes]:
-    if result is None:
-        return 204, b""
-    return op.status, encoder.encode(result)
 
 
 def _answer(status: int, payload: bytes) -> Answer:

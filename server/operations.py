@@ -21,6 +21,8 @@ from uuid import UUID
 from server import errors
 from server.auth.tokens import role_at_least
 from server.db import Context, Tx
+from server.idempotency import service as idempotency
+from server.schemas import encoder
 
 # What an operation runs: (tx, the id its path names or None, the decoded body or None).
 Run = Callable[[Tx, Any, Any], Awaitable[Any]]
@@ -77,7 +79,19 @@ def parse_id(name: str, raw: str) -> UUID:
         raise errors.NotFound(f"No such {name.removesuffix('_id')}") from None
 
 
-def concrete_path(path: str, params: dict[str, UUID]) -> str:
-    """``/v1/bookings/{booking_id}/cancel`` with its ids filled in, as the canonical text
-    of the UUIDs: what idempotency fingerprints, whichever face the request came by."""
-    return _PARAM.sub(lambda m: str(params[m.group(1)]), path)
+def request_fingerprint(
+    method: str, path: str, params: dict[str, UUID], body: Any, raw: bytes = b""
+) -> bytes:
+    """What an idempotency key is bound to, the same whichever face sent the request: the
+    method, the route's path with its ids (canonical UUID text) and the decoded body
+    (``raw`` for a route without one), so key order and whitespace make no other request."""
+    concrete = _PARAM.sub(lambda m: str(params[m.group(1)]), path)
+    return idempotency.fingerprint(method, concrete, raw if body is None else encoder.encode(body))
+
+
+def encode_answer(status: int, result: Any) -> tuple[int, bytes]:
+    """A handler's result as the (status, JSON body) an idempotency key stores: None is
+    204 with no body."""
+    if result is None:
+        return 204, b""
+    return status, encoder.encode(result)

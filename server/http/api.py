@@ -31,12 +31,13 @@ from server.logs import TENANT, USER
 from server.operations import (
     WRITE_METHODS,
     Operation,
-    concrete_path,
+    encode_answer,
     params_of,
     parse_id,
+    request_fingerprint,
     require_role,
 )
-from server.schemas import convert, decode_json, encoder
+from server.schemas import convert, decode_json
 
 Handler = Callable[..., Awaitable[Any]]
 
@@ -331,14 +332,9 @@ async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
         rt.db,
         ctx,
         key=key,
-        # The decoded body, so key order and whitespace do not make another body.
-        fingerprint=idempotency.fingerprint(
-            spec.method,
-            concrete_path(spec.path, params),
-            raw if body is None else encoder.encode(body),
-        ),
+        fingerprint=request_fingerprint(spec.method, spec.path, params, body, raw),
         work=lambda tx: spec.handler(call, tx),
-        render=lambda result: _encode(spec, result),
+        render=lambda result: encode_answer(spec.status, result),
     )
     return raw_response(status, payload, etag=_etag(payload) if status < 300 else None)
 
@@ -366,16 +362,10 @@ def _etag(payload: bytes) -> str | None:
     return None if version is None else f'"{version}"'
 
 
-def _encode(spec: RouteSpec, result: Any) -> tuple[int, bytes]:
-    if result is None:
-        return 204, b""
-    return spec.status, encoder.encode(result)
-
-
 def _render(spec: RouteSpec, result: Any) -> Response:
     if isinstance(result, Response):
         return result
-    status, payload = _encode(spec, result)
+    status, payload = encode_answer(spec.status, result)
     if status == 204:
         return Response(status_code=204)
     headers = None
