@@ -17,8 +17,8 @@ import msgspec
 import socketio
 
 from realtime import queries
-from realtime.rpc import BookingRpc, SchedulingRpc
-from realtime.schemas import HoldIn, ReauthIn, SyncIn, TransitionIn
+from realtime.operations import EVENTS, OperationRpc
+from realtime.schemas import ReauthIn, SyncIn
 from realtime.sessions import Sessions, SocketSession, tenant_room
 from server import errors
 from server.auth.tokens import Claims, decode_access_token
@@ -47,32 +47,25 @@ class Gateway:
         self.settings = settings
         self.sessions = sessions
         self.db: Database | None = None
-        self.rpc: BookingRpc | None = None
+        self.rpc: OperationRpc | None = None
         self.check_token: CheckToken | None = None
-        self.scheduling: SchedulingRpc | None = None
         self._in_flight: dict[str, int] = {}
         sio.on("connect", self.on_connect)
         sio.on("disconnect", self.on_disconnect)
         sio.on("sync", self.on_sync)
         sio.on("reauth", self.on_reauth)
-        sio.on("booking.create", self.on_booking_create)
-        sio.on("booking.transition", self.on_booking_transition)
-        sio.on("hold.create", self.on_hold_create)
-        sio.on("hold.confirm", self.on_hold_confirm)
-        sio.on("hold.release", self.on_hold_release)
-        sio.on("series.create", self.on_series_create)
+        for name in EVENTS:
+            sio.on(name, self._operation_handler(name))
         sio.on("*", self.on_unknown)
 
     def bind(
         self,
         db: Database,
-        rpc: BookingRpc | None,
-        scheduling: SchedulingRpc | None = None,
+        rpc: OperationRpc | None,
         check_token: CheckToken | None = None,
     ) -> None:
         self.db = db
         self.rpc = rpc
-        self.scheduling = scheduling
         self.check_token = check_token
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
@@ -112,23 +105,23 @@ class Gateway:
     async def on_reauth(self, sid: str, *args: Any) -> Ack:
         return _rpc_ack(*await self._answer(sid, args, self._reauth, check_expiry=False))
 
-    async def on_booking_create(self, sid: str, *args: Any) -> Ack:
-        return _rpc_ack(*await self._answer(sid, args, self._create))
+    def _operation_handler(self, name: str) -> Callable[..., Awaitable[Ack]]:
+        """The handler of a write event: ``{"ok": true, <answer>: ...}`` or
+        ``{"ok": false, "error": <problem>}``, whether fresh or replayed by its key."""
+        answer = EVENTS[name].answer
 
-    async def on_booking_transition(self, sid: str, *args: Any) -> Ack:
-        return _rpc_ack(*await self._answer(sid, args, self._transition))
+        async def work(session: SocketSession, ctx: Context, payload: Any) -> Any:
+            if self.rpc is None:
+                raise errors.Unavailable("Write RPCs are not available on this server")
+            return await self.rpc.call(ctx, name, _object(payload))
 
-    async def on_hold_create(self, sid: str, *args: Any) -> Ack:
-        return _rpc_ack(*await self._answer(sid, args, self._hold_create), key="hold")
+        async def handler(sid: str, *args: Any) -> Ack:
+            ok, value = await self._answer(sid, args, work)
+            if ok and value.status >= 400:
+                return {"ok": False, "error": value.body}
+            return _rpc_ack(ok, value.body if ok else value, key=answer)
 
-    async def on_hold_confirm(self, sid: str, *args: Any) -> Ack:
-        return _rpc_ack(*await self._answer(sid, args, self._hold_confirm))
-
-    async def on_hold_release(self, sid: str, *args: Any) -> Ack:
-        return _rpc_ack(*await self._answer(sid, args, self._hold_release))
-
-    async def on_series_create(self, sid: str, *args: Any) -> Ack:
-        return _rpc_ack(*await self._answer(sid, args, self._series_create), key="series")
+        return handler
 
     async def on_unknown(self, event: Any, sid: str, *args: Any) -> Ack:
         name = str(event)[:64]
@@ -204,37 +197,6 @@ class Gateway:
         session.expires_at = renewed.expires_at
         session.role = renewed.role
         return None
-
-    async def _create(self, session: SocketSession, ctx: Context, payload: Any) -> Any:
-        return await self._booking_rpc().create(ctx, _object(payload))
-
-    async def _transition(self, session: SocketSession, ctx: Context, payload: Any) -> Any:
-        body = convert(_object(payload), TransitionIn)
-        return await self._booking_rpc().transition(ctx, body)
-
-    async def _hold_create(self, session: SocketSession, ctx: Context, payload: Any) -> Any:
-        return await self._scheduling_rpc().create_hold(ctx, _object(payload))
-
-    async def _hold_confirm(self, session: SocketSession, ctx: Context, payload: Any) -> Any:
-        body = convert(_object(payload), HoldIn)
-        return await self._scheduling_rpc().confirm_hold(ctx, body)
-
-    async def _hold_release(self, session: SocketSession, ctx: Context, payload: Any) -> Any:
-        body = convert(_object(payload), HoldIn)
-        await self._scheduling_rpc().release_hold(ctx, body)
-
-    async def _series_create(self, session: SocketSession, ctx: Context, payload: Any) -> Any:
-        return await self._scheduling_rpc().create_series(ctx, _object(payload))
-
-    def _scheduling_rpc(self) -> SchedulingRpc:
-        if self.scheduling is None:
-            raise errors.Unavailable("Scheduling RPCs are not available on this server")
-        return self.scheduling
-
-    def _booking_rpc(self) -> BookingRpc:
-        if self.rpc is None:
-            raise errors.Unavailable("Booking RPCs are not available on this server")
-        return self.rpc
 
 
 class _Missing:

@@ -20,8 +20,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from realtime.fanout import FanoutManager
 from realtime.gateway import CheckToken, Gateway
 from realtime.heartbeat import Ticker
+from realtime.operations import OperationRpc
 from realtime.relay import Relay
-from realtime.rpc import BookingRpc, SchedulingRpc
 from realtime.sessions import Sessions
 from realtime.transport import FastServer
 from realtime.wake import Waker, wake_channel
@@ -89,11 +89,10 @@ class Realtime:
     async def start(
         self,
         db: Database,
-        rpc: BookingRpc | None,
-        scheduling: SchedulingRpc | None = None,
+        rpc: OperationRpc | None,
         check_token: CheckToken | None = None,
     ) -> None:
-        self.gateway.bind(db, rpc, scheduling, check_token)
+        self.gateway.bind(db, rpc, check_token)
         self._uncount = count_sockets(self.sessions.__len__)
         if not self.sio.manager_initialized:
             # Subscribe to the Redis channel now rather than at the first connection, so

@@ -13,9 +13,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
-from realtime.bookings import ServiceBookingRpc
 from realtime.hub import Realtime
-from realtime.scheduling import ServiceSchedulingRpc
+from realtime.operations import OperationRpc
 from server import migrations
 from server.audit.routes import api as audit_api
 from server.auth.revocation import Revocations
@@ -118,8 +117,7 @@ def create_app(settings: Settings) -> ASGIApp:
             rt.solver.warm()
         await realtime.start(
             db,
-            rpc=ServiceBookingRpc(db, rt.limiter.check_write),
-            scheduling=ServiceSchedulingRpc(db, rt.limiter.check_write),
+            rpc=OperationRpc(db, rt.limiter.check_write),
             check_token=rt.revocations.check,
         )
         # Startup objects live as long as the process; keep the collector off them.

@@ -177,7 +177,7 @@ async def migrate(
         await conn.close()
 
 
-async def verify(conn: asyncpg.Connection) -> None:
+async def check_schema(conn: asyncpg.Connection) -> None:
     """Refuse a schema that is behind, ahead of, or edited relative to the code."""
     pending = _compare(discover(), await _applied(conn))
     if pending:
@@ -190,7 +190,7 @@ async def open_database(settings: Settings, *, min_size: int | None = None) -> D
     db = await Database.connect(settings, min_size=min_size)
     try:
         async with db.pool.acquire() as conn:
-            await verify(conn)
+            await check_schema(conn)
         await db.check_role()
     except BaseException:
         await db.close()

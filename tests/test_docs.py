@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -15,8 +16,11 @@ from server.bookings import service as bookings
 from server.config import Settings
 from server.events.routes import EventsQuery
 from server.idempotency import service as idempotency
+from server.resources.schemas import Kind
 from server.schedule import service as schedule
+from server.schemas import EARLIEST, LATEST
 from server.sql import SQL_DIR
+from server.workflow import engine
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -32,6 +36,20 @@ def _idempotency_hours() -> int:
     return int(hours)
 
 
+def _max_length(annotated: Any) -> int:
+    return int(annotated.__metadata__[0].max_length)
+
+
+def _default_max_booking_days() -> int:
+    """The column default, as the last migration that sets it leaves it."""
+    found = [
+        int(n)
+        for path in sorted((SQL_DIR / "migrations").glob("*.sql"))
+        for n in re.findall(r"max_booking_days\s+integer NOT NULL DEFAULT (\d+)", path.read_text())
+    ]
+    return found[-1]
+
+
 # (doc, pattern with one group, the value in the code)
 QUOTED: list[tuple[str, str, Callable[[], int]]] = [
     ("bookings.md", r"judges again \(at most\s+(\d+)\s+times", lambda: bookings.CONTEXT_TRIES),
@@ -43,9 +61,26 @@ QUOTED: list[tuple[str, str, Callable[[], int]]] = [
     ),
     ("bookings.md", r"(\d+) h answer the first response", _idempotency_hours),
     ("bookings.md", r"limit=1\.\.(\d+)", lambda: _limit_max(EventsQuery, "limit")),
-    ("bookings.md", r"\(window at most (\d+) days\)", lambda: schedule.MAX_WINDOW.days),
+    ("bookings.md", r"\(window at\s+most (\d+) days", lambda: schedule.MAX_WINDOW.days),
+    ("bookings.md", r"holding more than ([\d,]+) bookings", lambda: schedule.MAX_BOOKINGS),
+    ("bookings.md", r"the listed ones, at most (\d+)", lambda: schedule.MAX_RESOURCES),
+    ("bookings.md", r"`kind` is free text of 1\u2013(\d+) characters", lambda: _max_length(Kind)),
+    ("bookings.md", r"`max_booking_days` \(default (\d+)\)", _default_max_booking_days),
+    ("bookings.md", r"outside (\d{4})-01-01 \u2026", lambda: EARLIEST.year),
+    ("bookings.md", r"\u2026 (\d{4})-01-01 UTC", lambda: LATEST.year),
+    (
+        "bookings.md",
+        r"retried with backoff for up to (\d+) s",
+        lambda: int(engine.CONTENTION_PATIENCE),
+    ),
+    (
+        "workflow.md",
+        r"retried\s+with backoff for up to (\d+) s",
+        lambda: int(engine.CONTENTION_PATIENCE),
+    ),
     ("api.md", r"spans more than (\d+) days", lambda: availability.MAX_WINDOW.days),
     ("realtime.md", r"At most (\d+) requests in flight", lambda: gateway.MAX_IN_FLIGHT),
+    ("realtime.md", r"\"idempotency_key\": \"<1\u2013(\d+)\s", lambda: idempotency.MAX_KEY_LENGTH),
     (
         "realtime.md",
         r"`BOOKING_SYNC_MAX_EVENTS` \(default (\d+)\)",

@@ -115,7 +115,7 @@ class Dispatcher:
 async def mail_pass(db: Database) -> int:
     """Turn every tenant's new events into queued mail; returns how many events were read."""
     read = 0
-    for tenant_id in await mail.backlog(db, limit=BACKLOG_LIMIT):
+    for tenant_id in await mail.mail_backlog(db, limit=BACKLOG_LIMIT):
         while (count := await mail.dispatch_tenant(db, tenant_id)) >= mail.BATCH:
             read += count
         read += count

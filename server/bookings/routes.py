@@ -1,35 +1,21 @@
 from __future__ import annotations
 
-from server.bookings import service, transitions
-from server.bookings.schemas import (
-    AssignBody,
-    BookingCreate,
-    BookingOut,
-    BookingPage,
-    BookingQuery,
-    BookingUpdate,
-    TransitionBody,
-)
+from server.bookings import operations, service
+from server.bookings.schemas import BookingOut, BookingPage, BookingQuery, BookingUpdate
 from server.db import Tx
-from server.http.api import Api, Call, Handler
+from server.http.api import Api, Call
 
 api = Api()
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422)
 
 
-@api.route(
-    "POST",
-    "/v1/bookings",
-    role=transitions.CREATE_ROLE,
+api.operation(
+    operations.CREATE,
     summary="Book a resource for a period",
     tag="bookings",
-    body=BookingCreate,
     response=BookingOut,
-    status=201,
     errors=WRITE_ERRORS,
 )
-async def create_booking(call: Call, tx: Tx) -> BookingOut:
-    return await service.create_booking(tx, call.body)
 
 
 @api.route(
@@ -76,44 +62,14 @@ async def update_booking(call: Call, tx: Tx) -> BookingOut:
     return await service.update_booking(tx, booking_id, call.body, if_match=call.if_match)
 
 
-def _transition(action: str, summary: str) -> Handler:
-    role = transitions.ACTIONS[action].role
-
-    @api.route(
-        "POST",
-        f"/v1/bookings/{{booking_id}}/{action}",
-        role=role,
-        summary=summary,
-        tag="bookings",
-        body=TransitionBody,
-        response=BookingOut,
-        errors=WRITE_ERRORS,
-    )
-    async def handler(call: Call, tx: Tx) -> BookingOut:
-        body: TransitionBody = call.body
-        return await transitions.act(tx, call.params["booking_id"], action, reason=body.reason)
-
-    return handler
-
-
-_transition("approve", "Approve a pending booking")
-_transition("reject", "Reject a pending booking")
-_transition("cancel", "Cancel a pending or confirmed booking (members: their own)")
-_transition("complete", "Complete a confirmed booking")
-
-
-@api.route(
-    "POST",
-    "/v1/bookings/{booking_id}/assign",
-    role=transitions.ACTIONS["assign"].role,
-    summary="Move a pending or confirmed booking to another resource",
-    tag="bookings",
-    body=AssignBody,
-    response=BookingOut,
-    errors=WRITE_ERRORS,
-)
-async def assign_booking(call: Call, tx: Tx) -> BookingOut:
-    body: AssignBody = call.body
-    return await transitions.act(
-        tx, call.params["booking_id"], "assign", reason=body.reason, resource_id=body.resource_id
+SUMMARIES = {
+    "approve": "Approve a pending booking",
+    "reject": "Reject a pending booking",
+    "cancel": "Cancel a pending or confirmed booking (members: their own)",
+    "complete": "Complete a confirmed booking",
+    "assign": "Move a pending or confirmed booking to another resource",
+}
+for _action, _op in operations.TRANSITIONS.items():
+    api.operation(
+        _op, summary=SUMMARIES[_action], tag="bookings", response=BookingOut, errors=WRITE_ERRORS
     )

@@ -19,14 +19,12 @@ from server.db import Tx
 from server.events.service import record
 from server.workflow.timers import TimerSettings, schedule_timers
 
-# The least role that may create a booking (HTTP route and socket RPC).
-CREATE_ROLE = "member"
-
 
 @dataclass(frozen=True, slots=True)
 class Action:
     """One transition: where it may start, what it sets, the event it records, and the
-    least role that may ask for it (HTTP route and socket RPC alike; None: workflow only)."""
+    least role that may ask for it (None: workflow only; ``operations.TRANSITIONS`` makes
+    the others the HTTP routes and socket RPCs)."""
 
     allowed: tuple[str, ...]
     event: str

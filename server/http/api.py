@@ -23,16 +23,23 @@ from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp
 
 from server import errors
-from server.auth.tokens import decode_access_token, role_at_least
-from server.db import Context
+from server.auth.tokens import decode_access_token
+from server.db import Context, Tx
 from server.http.runtime import Runtime
 from server.idempotency import service as idempotency
 from server.logs import TENANT, USER
-from server.schemas import convert, decode_json, encoder
+from server.operations import (
+    WRITE_METHODS,
+    Operation,
+    encode_answer,
+    params_of,
+    parse_id,
+    request_fingerprint,
+    require_role,
+)
+from server.schemas import convert, decode_json
 
 Handler = Callable[..., Awaitable[Any]]
-_PARAM = re.compile(r"{(\w+)}")
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(slots=True)
@@ -130,7 +137,7 @@ class Api:
                     errors=errors,
                     transactional=tx,
                     content_type=content_type,
-                    params=tuple(_PARAM.findall(path)),
+                    params=params_of(path),
                     other_responses=dict(other_responses or {}),
                     if_match=if_match,
                 )
@@ -138,6 +145,35 @@ class Api:
             return handler
 
         return register
+
+    def operation(
+        self,
+        op: Operation,
+        *,
+        summary: str,
+        tag: str,
+        response: type[Any] | None,
+        errors: tuple[int, ...],
+    ) -> Handler:
+        """Declare the route of a write the socket offers too (``server.operations``):
+        its method, path, role, body and status are the operation's."""
+        param = op.param
+
+        async def handler(call: Call, tx: Tx) -> Any:
+            return await op.run(tx, call.params[param] if param else None, call.body)
+
+        handler.__name__ = handler.__qualname__ = op.handler_name
+        return self.route(
+            op.method,
+            op.path,
+            role=op.role,
+            summary=summary,
+            tag=tag,
+            body=op.body,
+            response=response,
+            status=op.status,
+            errors=errors,
+        )(handler)
 
     def mount(self, path: str, app: ASGIApp) -> None:
         """Serve ``path/...`` with ``app`` (static files: see ``server.http.assets``)."""
@@ -218,13 +254,7 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def _params(spec: RouteSpec, request: Request) -> dict[str, UUID]:
-    params: dict[str, UUID] = {}
-    for name in spec.params:
-        try:
-            params[name] = UUID(request.path_params[name])
-        except ValueError:
-            raise errors.NotFound(f"No such {name.removesuffix('_id')}") from None
-    return params
+    return {name: parse_id(name, request.path_params[name]) for name in spec.params}
 
 
 def _query(spec: RouteSpec, request: Request) -> Any:
@@ -279,8 +309,7 @@ async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
         ctx = await authenticate(rt, request, write=spec.method in WRITE_METHODS)
         TENANT.set(str(ctx.tenant_id))
         USER.set(str(ctx.user_id) if ctx.user_id else None)
-        if not role_at_least(ctx.role, spec.role):
-            raise errors.Forbidden(f"This needs the {spec.role} role or above")
+        require_role(ctx, spec.role)
     params = _params(spec, request)
     query = _query(spec, request)
     raw = b""
@@ -303,12 +332,9 @@ async def _handle(rt: Runtime, spec: RouteSpec, request: Request) -> Response:
         rt.db,
         ctx,
         key=key,
-        # The decoded body, so key order and whitespace do not make another body.
-        fingerprint=idempotency.fingerprint(
-            spec.method, request.url.path, raw if body is None else encoder.encode(body)
-        ),
+        fingerprint=request_fingerprint(spec.method, spec.path, params, body, raw),
         work=lambda tx: spec.handler(call, tx),
-        render=lambda result: _encode(spec, result),
+        render=lambda result: encode_answer(spec.status, result),
     )
     return raw_response(status, payload, etag=_etag(payload) if status < 300 else None)
 
@@ -336,16 +362,10 @@ def _etag(payload: bytes) -> str | None:
     return None if version is None else f'"{version}"'
 
 
-def _encode(spec: RouteSpec, result: Any) -> tuple[int, bytes]:
-    if result is None:
-        return 204, b""
-    return spec.status, encoder.encode(result)
-
-
 def _render(spec: RouteSpec, result: Any) -> Response:
     if isinstance(result, Response):
         return result
-    status, payload = _encode(spec, result)
+    status, payload = encode_answer(spec.status, result)
     if status == 204:
         return Response(status_code=204)
     headers = None

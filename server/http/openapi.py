@@ -17,7 +17,8 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from server import errors
-from server.http.api import WRITE_METHODS, Api, RouteSpec
+from server.http.api import Api, RouteSpec
+from server.operations import WRITE_METHODS
 from server.schemas import Out
 
 OPENAPI_VERSION = "3.1.0"

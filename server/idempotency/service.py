@@ -1,5 +1,9 @@
 """``Idempotency-Key``: the first response of a key is replayed for 24 h.
 
+One table for both faces: HTTP's header and the socket's ``idempotency_key`` field claim
+the same (tenant, user, key) rows, with the fingerprint of the same request (method, path
+with its ids, decoded body), so a key works the same whichever face a retry comes by.
+
 The key is claimed inside the same transaction as the work, so concurrent duplicates
 queue on the key's row and the loser replays the winner's committed response; a
 crash before commit leaves no claim behind. Error responses are stored after rollback.
@@ -37,15 +41,18 @@ async def run_once(
     db: Database,
     ctx: Context,
     *,
-    key: str,
+    key: object,
     fingerprint: bytes,
     work: Callable[[Tx], Awaitable[Any]],
     render: Callable[[Any], tuple[int, bytes]],
+    field: str = "Idempotency-Key",
 ) -> tuple[int, bytes]:
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise errors.ValidationFailed.field(
-            "Idempotency-Key", f"must be 1-{MAX_KEY_LENGTH} characters"
-        )
+    """The (status, body) of the key's first request: ``work``'s, or the stored one.
+
+    ``key`` is checked here (a socket sends any JSON value); ``field`` names where it
+    came from in the 422 for a malformed one."""
+    if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
+        raise errors.ValidationFailed.field(field, f"must be 1-{MAX_KEY_LENGTH} characters")
     assert ctx.user_id is not None
     user_id = ctx.user_id
 

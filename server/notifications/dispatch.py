@@ -62,6 +62,6 @@ async def dispatch_tenant(db: Database, tenant_id: UUID, *, batch: int = BATCH) 
     return await db.run(ctx, work)
 
 
-async def backlog(db: Database, *, limit: int) -> list[UUID]:
+async def mail_backlog(db: Database, *, limit: int) -> list[UUID]:
     """Tenants with events not yet looked at for mail."""
     return await db.read(None, lambda tx: queries.mail_backlog(tx, limit=limit))

@@ -20,24 +20,26 @@ MOVE_FIELDS = frozenset({"start", "end", "resource_id"})
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:
+class EmailRule:
     audience: Literal["managers", "requester"]
     description: str
 
 
-EMAIL: dict[str, Rule] = {
-    "booking.created": Rule("managers", "A new booking waits for approval (managers and admins)"),
-    "booking.approved": Rule("requester", "Someone else approved your booking"),
-    "booking.rejected": Rule("requester", "Someone else rejected your booking"),
-    "booking.cancelled": Rule("requester", "Someone else cancelled your booking"),
-    "booking.updated": Rule(
+EMAIL: dict[str, EmailRule] = {
+    "booking.created": EmailRule(
+        "managers", "A new booking waits for approval (managers and admins)"
+    ),
+    "booking.approved": EmailRule("requester", "Someone else approved your booking"),
+    "booking.rejected": EmailRule("requester", "Someone else rejected your booking"),
+    "booking.cancelled": EmailRule("requester", "Someone else cancelled your booking"),
+    "booking.updated": EmailRule(
         "requester", "Someone else moved your booking or assigned it to another resource"
     ),
-    "booking.escalated": Rule(
+    "booking.escalated": EmailRule(
         "managers", "A booking still waits for approval after the escalation time"
     ),
-    "booking.expired": Rule("requester", "Your booking expired without approval"),
-    "booking.reminder": Rule("requester", "Your booking starts soon (the workflow reminder)"),
+    "booking.expired": EmailRule("requester", "Your booking expired without approval"),
+    "booking.reminder": EmailRule("requester", "Your booking starts soon (the workflow reminder)"),
 }
 # Queued by the workflow timer whose transaction causes them; the rest from events.
 TIMER_MAIL = frozenset({"booking.escalated", "booking.expired", "booking.reminder"})

@@ -14,7 +14,7 @@ async def head(tx: Tx) -> int:
     return int(value or 0)
 
 
-async def resources(tx: Tx, resource_ids: list[UUID] | None) -> list[asyncpg.Record]:
+async def schedule_resources(tx: Tx, resource_ids: list[UUID] | None) -> list[asyncpg.Record]:
     return await tx.fetch(QUERIES["schedule_resources"], tx.tenant_id, resource_ids)
 
 

@@ -32,7 +32,7 @@ async def schedule(tx: Tx, query: ScheduleQuery) -> ScheduleOut:
     if wanted is not None and len(wanted) > MAX_RESOURCES:
         raise errors.ValidationFailed.field("resource_ids", f"at most {MAX_RESOURCES} ids")
     seq = await queries.head(tx)
-    resources = [resource_out(r) for r in await queries.resources(tx, wanted)]
+    resources = [resource_out(r) for r in await queries.schedule_resources(tx, wanted)]
     if wanted is not None and len(resources) != len(wanted):
         raise errors.NotFound("resource not found")
     rows = await queries.bookings(tx, wanted, start, end, limit=MAX_BOOKINGS + 1)

@@ -2,25 +2,19 @@ from __future__ import annotations
 
 from server.db import Tx
 from server.http.api import Api, Call
-from server.series import service
-from server.series.schemas import SeriesCancel, SeriesCreate, SeriesOut
+from server.series import operations, service
+from server.series.schemas import SeriesCancel, SeriesOut
 
 api = Api()
 
 
-@api.route(
-    "POST",
-    "/v1/series",
-    role="member",
+api.operation(
+    operations.CREATE,
     summary="Book a recurring series: every occurrence or none",
     tag="series",
-    body=SeriesCreate,
     response=SeriesOut,
-    status=201,
     errors=(400, 401, 403, 404, 409, 413, 422),
 )
-async def create_series(call: Call, tx: Tx) -> SeriesOut:
-    return await service.create_series(tx, call.body)
 
 
 @api.route(

@@ -1,4 +1,4 @@
-"""From a request and the tenant's stored data to the solver's ``Problem``: each rule of
+"""From a request and the tenant's stored data to the solver's ``AssignmentProblem``: each rule of
 the registry contributes through its model shape (see ``constraints``)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from server.bookings.rules import ProjectInactive
 from server.db import Tx
 from server.solver import constraints, queries
 from server.solver.constraints import Blocked, Budget, Eligible, Rule, WorkingTime
-from server.solver.model import Candidate, Objective, Problem, Task
+from server.solver.model import AssignmentProblem, Candidate, Objective, Task
 
 Row = Mapping[str, Any]
 
@@ -42,7 +42,7 @@ class Want:
 class Instance:
     wants: list[Want]
     rules: tuple[Rule, ...]
-    problem: Problem
+    problem: AssignmentProblem
     origin: datetime
     resources: list[Row]  # the model's resource index -> row
 
@@ -118,7 +118,7 @@ async def load(
     tx: Tx, wants: list[Want], *, objective: Objective, time_limit: float, workers: int
 ) -> Instance:
     rules = constraints.RULES
-    rows = await queries.resources(tx)
+    rows = await queries.solver_resources(tx)
     await check_references(tx, wants, rows)
     usable = [r for r in rows if eligible(rules, r)]
     with_skill: dict[str, set[int]] = {}
@@ -186,7 +186,7 @@ async def load(
                 candidates.append(Candidate(resource=i, windows=windows))
         project = budgeted.index(want.project_id) if want.project_id in left else None
         tasks.append(Task(duration, len(ks), tuple(candidates), project))
-    problem = Problem(
+    problem = AssignmentProblem(
         tasks=tuple(tasks),
         busy=tuple(tuple((seconds(lo, False), seconds(hi, True)) for lo, hi in b) for b in busy),
         load=tuple(sum(seconds(hi, True) - seconds(lo, False) for lo, hi in b) for b in busy),

@@ -39,10 +39,10 @@ class Task(msgspec.Struct, frozen=True, array_like=True, gc=False):
     duration: int
     eligible: int  # resources that pass every resource rule (skills, kind, ids, active)
     candidates: tuple[Candidate, ...]
-    project: int | None = None  # index into ``Problem.budgets`` when its project has one
+    project: int | None = None  # index into ``AssignmentProblem.budgets`` when its project has one
 
 
-class Problem(msgspec.Struct, frozen=True):
+class AssignmentProblem(msgspec.Struct, frozen=True):
     tasks: tuple[Task, ...]
     busy: tuple[tuple[Span, ...], ...]  # per resource: held periods (fixed intervals)
     load: tuple[int, ...]  # per resource: seconds already booked in the horizon
@@ -66,7 +66,9 @@ def _starts(windows: Sequence[Span], duration: int) -> cp_model.Domain:
     return cp_model.Domain.from_intervals([[lo, hi - duration] for lo, hi in windows])
 
 
-def prune(problem: Problem, keep: dict[int, tuple[int, int]]) -> tuple[Problem, bool]:
+def prune(
+    problem: AssignmentProblem, keep: dict[int, tuple[int, int]]
+) -> tuple[AssignmentProblem, bool]:
     """At most ``max_candidates`` candidates per demand: those whose free time starts
     earliest, always with the resource ``keep`` places it on (so the greedy's answer stays
     in the model). Also whether anything was cut."""
@@ -92,7 +94,7 @@ class _Model:
     per (demand, candidate); NoOverlap per resource with the held periods fixed; at most
     one candidate per demand; one budget constraint per budgeted project."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: AssignmentProblem) -> None:
         self.problem = problem
         self.model = model = cp_model.CpModel()
         self.present: dict[tuple[int, int], cp_model.IntVar] = {}
@@ -233,7 +235,7 @@ class _Stall(cp_model.CpSolverSolutionCallback):
             guard.join()
 
 
-def solve(problem: Problem) -> Solution:
+def solve(problem: AssignmentProblem) -> Solution:
     """The largest set of demands that fit together, then the best of them by objective.
 
     Phase 1 maximizes the count from the greedy's answer until proven or out of time
@@ -279,7 +281,7 @@ def _since(began: float) -> float:
     return time.monotonic() - began
 
 
-def greedy(problem: Problem) -> dict[int, tuple[int, int]]:
+def greedy(problem: AssignmentProblem) -> dict[int, tuple[int, int]]:
     """First fit: demands in the given order, each on its first candidate (in resource
     order) with room, at the earliest start there; never revisits a choice."""
     taken: dict[int, list[Span]] = {}
@@ -318,7 +320,7 @@ def earliest_fit(windows: Sequence[Span], taken: Sequence[Span], duration: int) 
     return None
 
 
-def reasons(problem: Problem, placed: dict[int, tuple[int, int]]) -> dict[int, Reason]:
+def reasons(problem: AssignmentProblem, placed: dict[int, tuple[int, int]]) -> dict[int, Reason]:
     """Why each demand left out is: no resource fits it, no candidate has a free window
     long enough, its project's budget (what is left after the placed demands) is too
     small, or else the time it could use went to the other demands."""
@@ -344,12 +346,12 @@ def reasons(problem: Problem, placed: dict[int, tuple[int, int]]) -> dict[int, R
     return why
 
 
-def compare(problem: Problem) -> tuple[Solution, int]:
+def compare(problem: AssignmentProblem) -> tuple[Solution, int]:
     """CP-SAT's solution, and how many demands the first-fit greedy assigns."""
     return solve(problem), len(greedy(problem))
 
 
-_PROBLEM = msgspec.msgpack.Decoder(Problem)
+_PROBLEM = msgspec.msgpack.Decoder(AssignmentProblem)
 
 
 def compare_encoded(problem: bytes) -> bytes:

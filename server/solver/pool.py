@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import msgspec
 
-from server.solver.model import Problem, Solution, compare, compare_encoded
+from server.solver.model import AssignmentProblem, Solution, compare, compare_encoded
 
 _ANSWER = msgspec.msgpack.Decoder(tuple[Solution, int])
 
@@ -35,9 +35,9 @@ class SolverPool:
         two) rather than on the first solve; the result is not waited for."""
         pool = self._pool()
         for _ in range(self.processes):
-            pool.submit(compare, Problem(tasks=(), busy=(), load=()))
+            pool.submit(compare, AssignmentProblem(tasks=(), busy=(), load=()))
 
-    async def solve(self, problem: Problem) -> tuple[Solution, int]:
+    async def solve(self, problem: AssignmentProblem) -> tuple[Solution, int]:
         """CP-SAT's solution and how many demands the first-fit greedy assigns."""
         loop = asyncio.get_running_loop()
         data = msgspec.msgpack.encode(problem)

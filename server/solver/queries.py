@@ -33,7 +33,7 @@ async def budgets_left(tx: Tx, load: str, project_ids: list[UUID]) -> list[async
     return await tx.fetch(load, tx.tenant_id, project_ids)
 
 
-async def resources(tx: Tx) -> list[asyncpg.Record]:
+async def solver_resources(tx: Tx) -> list[asyncpg.Record]:
     return await tx.fetch(QUERIES["solver_resources"], tx.tenant_id)
 
 

@@ -146,7 +146,7 @@ async def recheck(tx: Tx, instance: inst.Instance, assignments: Sequence[Assignm
     """Every rule against what is committed now (call under the locks): 409
     ``booking_conflict`` naming the refs that no longer fit, and what they clash with."""
     rules = instance.rules
-    by_id = {row["id"]: row for row in await queries.resources(tx)}
+    by_id = {row["id"]: row for row in await queries.solver_resources(tx)}
     wants = {w.ref: w for w in instance.wants}
     failed: list[str] = []
     conflicts: list[dict[str, object]] = []

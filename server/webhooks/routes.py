@@ -28,7 +28,7 @@ api = Api()
 )
 async def create_webhook(call: Call, tx: Tx) -> WebhookCreated:
     body: WebhookCreate = call.body
-    await service.check_target(call.rt.settings, body)
+    await service.check_url(call.rt.settings, body)
     return await service.create_webhook(tx, body)
 
 

@@ -39,7 +39,7 @@ def _check_events(events: list[str]) -> list[str]:
     return list(dict.fromkeys(events))
 
 
-async def check_target(settings: Settings, body: WebhookCreate) -> None:
+async def check_url(settings: Settings, body: WebhookCreate) -> None:
     """422 on ``url`` unless it is http(s) and (unless allowed) resolves to public addresses."""
     try:
         await targets.check(body.url, allow_private=settings.webhook_allow_private)

@@ -5,8 +5,6 @@ from typing import Any
 
 import httpx
 
-from server.bookings.routes import api as bookings_api
-from server.bookings.transitions import ACTIONS, CREATE_ROLE
 from tests.factories import PASSWORD, Tenant, signup
 from tests.realtime.conftest import Client, LiveServer, connect
 
@@ -44,17 +42,6 @@ async def _user(http: httpx.AsyncClient, tenant: Tenant, role: str) -> str:
     assert login.status_code == 200, login.text
     token: str = login.json()["access_token"]
     return token
-
-
-def test_transition_roles_match_the_http_routes() -> None:
-    roles = {}
-    for spec in bookings_api.routes:
-        if spec.method == "POST" and spec.path == "/v1/bookings":
-            assert spec.role == CREATE_ROLE
-        elif spec.method == "POST" and spec.path.startswith("/v1/bookings/{booking_id}/"):
-            roles[spec.path.rsplit("/", 1)[1]] = spec.role
-    asked = {name: action.role for name, action in ACTIONS.items() if action.role is not None}
-    assert roles == asked
 
 
 async def test_booking_create_over_the_socket_equals_http(

@@ -3,23 +3,12 @@
 import uuid
 from typing import Any
 
-from realtime.scheduling import ROLES
-from server.holds.routes import api as holds_api
-from server.series.routes import api as series_api
 from tests.factories import signup
 from tests.realtime.conftest import Client, LiveServer, connect
 from tests.realtime.test_rpc import _resource, _same, _user
 
 START = "2026-03-02T09:00:00+01:00"
 END = "2026-03-02T10:00:00+01:00"
-
-
-def test_roles_match_the_http_routes() -> None:
-    routes = {(s.method, s.path): s.role for s in holds_api.routes + series_api.routes}
-    assert routes[("POST", "/v1/holds")] == ROLES["hold.create"]
-    assert routes[("POST", "/v1/holds/{hold_id}/confirm")] == ROLES["hold.confirm"]
-    assert routes[("DELETE", "/v1/holds/{hold_id}")] == ROLES["hold.release"]
-    assert routes[("POST", "/v1/series")] == ROLES["series.create"]
 
 
 async def test_holds_over_the_socket_equal_http(live: LiveServer, clients: list[Client]) -> None:

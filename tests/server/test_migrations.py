@@ -53,7 +53,7 @@ def use_folder(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
 async def verify(url: str) -> None:
     conn = await asyncpg.connect(url)
     try:
-        await migrations.verify(conn)
+        await migrations.check_schema(conn)
     finally:
         await conn.close()
 

@@ -38,6 +38,7 @@ async def test_replay_and_reuse(client: httpx.AsyncClient) -> None:
     replayed = await client.post("/v1/bookings", json=body, headers=conflict_headers)
     assert replayed.status_code == 409
     assert replayed.json() == refused.json()
+    assert "etag" not in refused.headers and "etag" not in replayed.headers
     assert replayed.json()["conflicts"][0]["id"] == first.json()["id"]
 
 
@@ -49,6 +50,9 @@ async def test_transition_replay(client: httpx.AsyncClient) -> None:
     second = await client.post(f"/v1/bookings/{booking['id']}/cancel", headers=headers)
     assert first.status_code == second.status_code == 200
     assert first.content == second.content
+    # A replayed answer carries the ETag a fresh one does (an error none).
+    version = f'"{first.json()["version"]}"'
+    assert first.headers["etag"] == second.headers["etag"] == version
     plain = await client.post(f"/v1/bookings/{booking['id']}/cancel", headers=w.manager)
     assert plain.status_code == 409
 

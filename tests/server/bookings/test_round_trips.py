@@ -1,11 +1,39 @@
-"""Fixed statement and round-trip counts: creates, and list endpoints at 1 and 100 rows."""
+"""Fixed statement and round-trip counts: creates (as docs/bookings.md's table gives them),
+and list endpoints at 1 and 100 rows."""
 
 import asyncio
+from pathlib import Path
 
 import httpx
 
 from tests.server.bookings.common import at, world
 from tests.server.bookings.conftest import Counter
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "bookings.md"
+
+
+def _documented() -> dict[str, tuple[int, int]]:
+    """docs/bookings.md's "What each create costs": row label → (statements, round trips)."""
+    table = DOC.read_text().split("What each create costs", 1)[1].split("\n\n", 2)[1]
+    rows: dict[str, tuple[int, int]] = {}
+    for line in table.splitlines()[2:]:
+        label, statements, trips = (cell.strip() for cell in line.strip("|").split("|"))
+        # "2 (`booking_contexts`, create)": the number leads the cell.
+        rows[label] = (int(statements.split()[0]), int(trips.split()[0]))
+    return rows
+
+
+COSTS = _documented()
+PLAIN = COSTS["plain, or with a project budget (context known)"]
+FIRST = COSTS["first create of a tenant in a process"]
+LEARNT = COSTS["first create with a given project, or after the context changed"]
+CLOCKS = COSTS["tenant with workflow clocks"]
+STALE_CLOCKS = COSTS["after the context changed, in a tenant with workflow clocks"]
+KEYED = COSTS["with `Idempotency-Key`"]
+
+
+def test_the_documented_costs_are_all_measured() -> None:
+    assert len(COSTS) == 6, COSTS
 
 
 async def test_a_create_is_one_round_trip(client: httpx.AsyncClient, statements: Counter) -> None:
@@ -15,13 +43,13 @@ async def test_a_create_is_one_round_trip(client: httpx.AsyncClient, statements:
     await w.book(at("07:00"), at("08:00"))
     # The first create of a tenant in a process learns the contexts of its resources:
     # BEGIN, booking_contexts, create_booking, COMMIT.
-    assert (statements.count, statements.round_trips) == (2, 4), statements.statements
+    assert (statements.count, statements.round_trips) == FIRST, statements.statements
     for resource in (w.resource, other):
         statements.reset()
         await w.book(at("08:00"), at("09:00"), resource_id=resource["id"])
         # create_booking alone: role, tenant, lock, pre-check, number, seq, insert, audit,
         # event
-        assert (statements.count, statements.round_trips) == (1, 1), statements.statements
+        assert (statements.count, statements.round_trips) == PLAIN, statements.statements
     project = await client.post(
         "/v1/projects", json={"name": "P", "budget_hours": 5}, headers=w.admin
     )
@@ -29,11 +57,11 @@ async def test_a_create_is_one_round_trip(client: httpx.AsyncClient, statements:
     statements.reset()
     await w.book(at("06:00"), at("06:30"), project_id=pid)
     # A context with a project is learnt on its own: answered "stale" with it, then written.
-    assert (statements.count, statements.round_trips) == (2, 2), statements.statements
+    assert (statements.count, statements.round_trips) == LEARNT, statements.statements
     statements.reset()
     await w.book(at("09:00"), at("10:00"), project_id=pid)
     # The budget (project row lock and sum) is inside the same statement.
-    assert (statements.count, statements.round_trips) == (1, 1), statements.statements
+    assert (statements.count, statements.round_trips) == PLAIN, statements.statements
 
 
 async def test_what_adds_round_trips_to_a_create(
@@ -46,11 +74,10 @@ async def test_what_adds_round_trips_to_a_create(
     await w.book(at("10:00"), at("11:00"))
     # The kept context is stale (settings changed): answered without a write, then a
     # transaction for the booking and its timers: BEGIN, create, timers, COMMIT.
-    assert statements.count == 3, statements.statements
-    assert statements.round_trips == 5, statements.statements
+    assert (statements.count, statements.round_trips) == STALE_CLOCKS, statements.statements
     statements.reset()
     await w.book(at("11:00"), at("12:00"))
-    assert (statements.count, statements.round_trips) == (2, 4), statements.statements
+    assert (statements.count, statements.round_trips) == CLOCKS, statements.statements
     await w.settings(expire_after=None, remind_before=None)
     await w.book(at("07:00"), at("07:30"), expect=None)  # learns the new settings
     statements.reset()
@@ -61,7 +88,7 @@ async def test_what_adds_round_trips_to_a_create(
     )
     assert response.status_code == 201
     # BEGIN, expire, claim, create, store, COMMIT
-    assert (statements.count, statements.round_trips) == (4, 6), statements.statements
+    assert (statements.count, statements.round_trips) == KEYED, statements.statements
 
 
 async def test_list_endpoints_cost_the_same_at_1_and_100_rows(

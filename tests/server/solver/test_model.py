@@ -7,8 +7,8 @@ import itertools
 import random
 
 from server.solver.model import (
+    AssignmentProblem,
     Candidate,
-    Problem,
     Task,
     compare,
     earliest_fit,
@@ -32,8 +32,8 @@ def task(
     )
 
 
-def problem(*tasks: Task, resources: int = 2, **extra: object) -> Problem:
-    return Problem(
+def problem(*tasks: Task, resources: int = 2, **extra: object) -> AssignmentProblem:
+    return AssignmentProblem(
         tasks=tuple(tasks),
         busy=tuple(() for _ in range(resources)),
         load=tuple(0 for _ in range(resources)),
@@ -41,7 +41,7 @@ def problem(*tasks: Task, resources: int = 2, **extra: object) -> Problem:
     )
 
 
-def valid(p: Problem, placed: dict[int, tuple[int, int]]) -> None:
+def valid(p: AssignmentProblem, placed: dict[int, tuple[int, int]]) -> None:
     """Every placement inside a window of its candidate, no two overlapping on a resource,
     none overlapping a held period, budgets kept."""
     spans: dict[int, list[tuple[int, int]]] = {}
@@ -97,7 +97,7 @@ def test_greedy_loses_to_a_budget_spent_on_one_long_demand() -> None:
 
 
 def test_held_periods_and_windows_are_respected() -> None:
-    p = Problem(
+    p = AssignmentProblem(
         tasks=(task(H, (0, ((0, 4 * H),))), task(H, (0, ((0, 4 * H),)))),
         busy=(((H, 3 * H),),),
         load=(2 * H,),
@@ -130,12 +130,14 @@ def test_balanced_spreads_and_earliest_packs_early() -> None:
     # R0 is booked for the first 6 of 8 h; two 1 h demands fit either resource.
     demands = tuple(task(H, (0, ((6 * H, 8 * H),)), (1, ((0, 8 * H),))) for _ in range(2))
     busy: tuple[tuple[tuple[int, int], ...], ...] = (((0, 6 * H),), ())
-    earliest = solve(Problem(tasks=demands, busy=busy, load=(6 * H, 0)))
+    earliest = solve(AssignmentProblem(tasks=demands, busy=busy, load=(6 * H, 0)))
     assert sorted(earliest.placed.values()) == [(1, 0), (1, H)]
-    balanced = solve(Problem(tasks=demands, busy=busy, load=(6 * H, 0), objective="balanced"))
+    balanced = solve(
+        AssignmentProblem(tasks=demands, busy=busy, load=(6 * H, 0), objective="balanced")
+    )
     assert {r for r, _ in balanced.placed.values()} == {1}  # R0 would reach 7 h
     # With equal loads, balanced puts one on each resource.
-    even = Problem(
+    even = AssignmentProblem(
         tasks=tuple(task(H, (0, ((0, 8 * H),)), (1, ((0, 8 * H),))) for _ in range(2)),
         busy=((), ()),
         load=(0, 0),
@@ -144,7 +146,7 @@ def test_balanced_spreads_and_earliest_packs_early() -> None:
     assert {r for r, _ in solve(even).placed.values()} == {0, 1}
 
 
-def random_problem(seed: int, tasks: int = 40, resources: int = 6) -> Problem:
+def random_problem(seed: int, tasks: int = 40, resources: int = 6) -> AssignmentProblem:
     rng = random.Random(seed)
     made = []
     for _ in range(tasks):
@@ -153,7 +155,7 @@ def random_problem(seed: int, tasks: int = 40, resources: int = 6) -> Problem:
         hi = lo + duration + rng.randrange(0, 6) * H
         cands = rng.sample(range(resources), rng.randint(1, 3))
         made.append(task(duration, *((r, ((lo, hi),)) for r in sorted(cands))))
-    return Problem(
+    return AssignmentProblem(
         tasks=tuple(made),
         busy=tuple(() for _ in range(resources)),
         load=tuple(0 for _ in range(resources)),
@@ -175,7 +177,9 @@ def test_never_fewer_than_greedy_and_always_valid_on_random_instances() -> None:
 
 def test_time_limit_returns_the_best_found_not_proven_optimal() -> None:
     p = random_problem(1, tasks=400, resources=30)
-    tight = Problem(tasks=p.tasks, busy=p.busy, load=p.load, time_limit=0.05, objective="balanced")
+    tight = AssignmentProblem(
+        tasks=p.tasks, busy=p.busy, load=p.load, time_limit=0.05, objective="balanced"
+    )
     solution = solve(tight)
     assert not solution.optimal
     valid(tight, solution.placed)
@@ -191,7 +195,7 @@ def test_earliest_fit() -> None:
 def test_a_capped_model_keeps_the_greedy_choice_and_is_not_called_optimal() -> None:
     # 12 candidates, cap 8: the greedy's first fit (resource 0, free latest) stays in.
     late = task(H, (0, ((5 * H, 6 * H),)), *((r, ((0, 6 * H),)) for r in range(1, 12)))
-    p = Problem(
+    p = AssignmentProblem(
         tasks=(late,),
         busy=tuple(() for _ in range(12)),
         load=tuple(0 for _ in range(12)),

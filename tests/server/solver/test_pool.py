@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import time
 
-from server.solver.model import Problem
+from server.solver.model import AssignmentProblem
 from server.solver.pool import SolverPool
 from tests.server.solver.test_model import random_problem
 
 
 async def test_the_loop_keeps_running_while_a_solve_takes_its_time() -> None:
     base = random_problem(3, tasks=300, resources=20)
-    problem = Problem(tasks=base.tasks, busy=base.busy, load=base.load, time_limit=1.5)
+    problem = AssignmentProblem(tasks=base.tasks, busy=base.busy, load=base.load, time_limit=1.5)
     pool = SolverPool(1)
     pool.warm()
     gaps: list[float] = []
