@@ -42,12 +42,14 @@ SELECT * FROM app_create_booking(:app_role, :tenant_id, :stamp, :booking_id, :re
                                  :audit_id, :correlation_id, :after, :diff);
 
 -- project_booked_seconds --
--- Seconds of a project's blocking bookings, except one booking (to explain a refused budget).
-SELECT coalesce(sum(extract(epoch FROM upper(period) - lower(period))), 0) AS seconds
-FROM bookings
-WHERE tenant_id = :tenant_id AND project_id = :project_id
-  AND (:excluding::uuid IS NULL OR id <> :excluding)
-  AND status IN ('pending', 'confirmed', 'completed');
+-- Seconds of a project's blocking bookings but booking :excluding (to explain a refused budget).
+-- The sum is app_project_booked_seconds; :excluding is always a booking being edited, so
+-- pending or confirmed (EDITABLE) and locked: its seconds count there when on this project.
+SELECT app_project_booked_seconds(:tenant_id, :project_id)
+    - coalesce((SELECT extract(epoch FROM upper(b.period) - lower(b.period))
+                FROM bookings b
+                WHERE b.tenant_id = :tenant_id AND b.id = :excluding
+                  AND b.project_id = :project_id), 0) AS seconds;
 
 -- booking_conflicts --
 -- Blocking bookings of a resource that overlap a period, except one booking.
@@ -82,12 +84,11 @@ FROM bookings WHERE tenant_id = :tenant_id AND id = :booking_id;
 
 -- update_booking --
 -- Edit a pending/confirmed booking at an expected version; no row when stale or over budget :budget_hours.
+-- Budget use is app_project_booked_seconds less the row's own seconds when it counts there
+-- (on that project: pending and confirmed are blocking), plus the new period's.
 WITH used AS (
-    SELECT coalesce(sum(extract(epoch FROM upper(period) - lower(period))), 0) AS seconds
-    FROM bookings
-    WHERE tenant_id = :tenant_id AND project_id = :project_id AND id <> :booking_id
-      AND :budget_hours::numeric IS NOT NULL
-      AND status IN ('pending', 'confirmed', 'completed')
+    SELECT app_project_booked_seconds(:tenant_id, :project_id) AS seconds
+    WHERE :budget_hours::numeric IS NOT NULL
 )
 UPDATE bookings
 SET resource_id = :resource_id, status = :status, project_id = :project_id, title = :title,
@@ -96,7 +97,10 @@ SET resource_id = :resource_id, status = :status, project_id = :project_id, titl
 WHERE tenant_id = :tenant_id AND id = :booking_id AND version = :expected_version
   AND status = :expected_status
   AND (:budget_hours::numeric IS NULL
-       OR (SELECT seconds FROM used) + extract(epoch FROM :end::timestamptz - :start::timestamptz)
+       OR (SELECT seconds FROM used)
+          - CASE WHEN project_id = :project_id
+                 THEN extract(epoch FROM upper(period) - lower(period)) ELSE 0 END
+          + extract(epoch FROM :end::timestamptz - :start::timestamptz)
           <= :budget_hours::numeric * 3600)
 RETURNING id, number, resource_id, project_id, requester_id, title, note,
     lower(period) AS start, upper(period) AS "end", status, version, created_at, updated_at,

@@ -12,11 +12,8 @@ WITH occ AS (
 ), wanted AS (
     SELECT count(*) AS n, coalesce(sum(extract(epoch FROM e - s)), 0) AS seconds FROM occ
 ), used AS (
-    SELECT coalesce(sum(extract(epoch FROM upper(period) - lower(period))), 0) AS seconds
-    FROM bookings
-    WHERE tenant_id = :tenant_id AND project_id = :project_id
-      AND :budget_hours::numeric IS NOT NULL
-      AND status IN ('pending', 'confirmed', 'completed')
+    SELECT app_project_booked_seconds(:tenant_id, :project_id) AS seconds
+    WHERE :budget_hours::numeric IS NOT NULL
 ), n AS (
     UPDATE tenant_counters c
     SET booking_number = c.booking_number + w.n, event_seq = c.event_seq + w.n
