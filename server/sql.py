@@ -6,7 +6,8 @@ once, here, into PostgreSQL's ``$n`` (the first name met is ``$1``, a name used 
 keeps its number), so what asyncpg sends and prepares is the text a hand-numbered query
 would be, and nothing is rewritten per call. Only SQL is scanned: text in quotes
 ('...', E'...', "..."), dollar quotes and comments is left alone, as are casts
-(``::type``) and ``:=``. A hand-written ``$n`` is refused: one way to write a parameter.
+(``::type``) and ``:=``; an array slice needs spaces (``a[1 : n]``), or ``:n`` would be a
+parameter. A hand-written ``$n`` is refused: one way to write a parameter.
 
 Callers look a query up by name and pass its parameters by name::
 

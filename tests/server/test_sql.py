@@ -28,6 +28,8 @@ def test_casts_and_assignments_are_not_parameters() -> None:
     query = parse_query("q", "-- c\nSELECT :id::uuid::text, '{}'::jsonb, f(a := :v), x::int[]")
     assert query.sql == "-- c\nSELECT $1::uuid::text, '{}'::jsonb, f(a := $2), x::int[]"
     assert query.params == ("id", "v")
+    spaced = parse_query("q", "-- c\nSELECT a[1 : 2], :x")
+    assert (spaced.sql, spaced.params) == ("-- c\nSELECT a[1 : 2], $1", ("x",))
 
 
 @pytest.mark.parametrize(
