@@ -2,6 +2,23 @@
 
 HTTP routes and socket handlers both decode through ``convert``/``decode_json`` so a bad
 payload gets the same problem body on either face.
+
+How a bad payload is reported (a 422 whose ``errors`` hold one ``{field, message}`` per
+bad field, CONTRACT.md):
+
+- msgspec stops at the first bad value, so when a Struct fails its fields are judged one
+  by one.
+- What the types say comes from msgspec's type information (``msgspec.inspect``): the
+  fields, which are required, whether unknown ones are refused, and which field holds a
+  nested Struct (judged the same way under a dotted prefix: ``admin.email``).
+- Any other field is converted alone, through a one-field Struct. msgspec says where a
+  value failed only in its message (``... - at `$.working_hours[...][0][1]```): that
+  suffix is the one thing read from the text. The message is what precedes it; the path,
+  indexes joined with dots, is the field (``working_hours.mon.0.1``). A mapping key shows
+  as ``[...]``: each entry is then converted alone to name its key, and every bad key is
+  listed.
+- Checks no type can express (``Schema.__checks__``), times without a UTC equivalent and
+  strings holding U+0000 are added last.
 """
 
 from __future__ import annotations
@@ -10,9 +27,10 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cache
-from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, TypeVar
 
 import msgspec
+import msgspec.inspect
 
 from server.errors import MalformedJson, ValidationFailed
 
@@ -93,26 +111,32 @@ def _keyed_errors(
 
 @cache
 def _probes(cls: type[msgspec.Struct]) -> dict[str, type[msgspec.Struct]]:
-    """One single-field Struct per field, to validate fields independently."""
+    """One single-field Struct per field, to validate fields independently (built from
+    the field's Python annotation, which ``defstruct`` takes, not its type info)."""
     probes: dict[str, type[msgspec.Struct]] = {}
-    hints = msgspec.structs.fields(cls)
-    for info in hints:
+    for info in msgspec.structs.fields(cls):
         probes[info.encode_name] = msgspec.defstruct(
             f"{cls.__name__}_{info.name}", [(info.encode_name, info.type)], kw_only=True
         )
     return probes
 
 
-def _struct_type(tp: Any) -> type[msgspec.Struct] | None:
-    """The Struct class a field holds (through Annotated and ``| None``), if any."""
-    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
-        return tp
-    origin = get_origin(tp)
-    if origin is Annotated:
-        return _struct_type(get_args(tp)[0])
-    if origin is Union or type(tp).__name__ == "UnionType":
-        found = [_struct_type(arg) for arg in get_args(tp)]
-        structs = [cls for cls in found if cls is not None]
+@cache
+def _struct_info(cls: type[msgspec.Struct]) -> msgspec.inspect.StructType:
+    """msgspec's type information of a Struct, once per class."""
+    info = msgspec.inspect.type_info(cls)
+    assert isinstance(info, msgspec.inspect.StructType), cls
+    return info
+
+
+def _nested_struct(tp: msgspec.inspect.Type) -> type[msgspec.Struct] | None:
+    """The Struct class a field holds (through constraints and ``| None``), if one."""
+    if isinstance(tp, msgspec.inspect.StructType):
+        return tp.cls
+    if isinstance(tp, msgspec.inspect.Metadata):
+        return _nested_struct(tp.type)
+    if isinstance(tp, msgspec.inspect.UnionType):
+        structs = [cls for cls in map(_nested_struct, tp.types) if cls is not None]
         return structs[0] if len(structs) == 1 else None
     return None
 
@@ -144,17 +168,11 @@ def check_calendar_time(value: datetime, field: str) -> None:
         raise ValidationFailed.field(field, "must be between 1900-01-01 and 9000-01-01 (UTC)")
 
 
-@cache
-def struct_fields(cls: type[msgspec.Struct]) -> tuple[msgspec.structs.FieldInfo, ...]:
-    """``msgspec.structs.fields`` once per class: it resolves the annotations each call."""
-    return msgspec.structs.fields(cls)
-
-
 def _check_errors(value: Any, prefix: str = "") -> list[dict[str, str]]:
     """Every ``__checks__`` problem of a decoded Struct, nested Structs included, and
     times that have no UTC equivalent (``9999-12-31T23:00:00-05:00``)."""
     errors: list[dict[str, str]] = []
-    for info in struct_fields(value.__class__):
+    for info in _struct_info(value.__class__).fields:
         item = getattr(value, info.name)
         field = prefix + info.encode_name
         errors += _check(type(value), info.encode_name, item, field)
@@ -168,11 +186,11 @@ def _all_errors(
 ) -> list[dict[str, str]]:
     if not isinstance(obj, dict):
         return [{"field": prefix.rstrip(".") or "body", "message": "Expected an object"}]
-    infos = {f.encode_name: f for f in struct_fields(cls)}
+    struct = _struct_info(cls)
+    infos = {f.encode_name: f for f in struct.fields}
     errors: list[dict[str, str]] = []
-    forbid = cls.__struct_config__.forbid_unknown_fields
     for key in obj:
-        if key not in infos and forbid:
+        if key not in infos and struct.forbid_unknown_fields:
             errors.append({"field": prefix + str(key), "message": "Unknown field"})
     for name, info in infos.items():
         field = prefix + name
@@ -183,7 +201,7 @@ def _all_errors(
         try:
             probe = msgspec.convert({name: obj[name]}, _probes(cls)[name], strict=strict)
         except msgspec.ValidationError as exc:
-            nested = _struct_type(info.type)
+            nested = _nested_struct(info.type)
             if nested is not None and isinstance(obj[name], dict):
                 errors += _all_errors(obj[name], nested, strict=strict, prefix=field + ".")
             else:

@@ -21,18 +21,21 @@ async def insert_audit(
     after: dict[str, Any] | None,
     diff: dict[str, list[Any]],
 ) -> None:
+    query = QUERIES["insert_audit"]
     await tx.execute(
-        QUERIES["insert_audit"],
-        tx.tenant_id,
-        uuid.uuid4(),
-        tx.ctx.user_id,
-        action,
-        entity_type,
-        entity_id,
-        tx.ctx.request_id,
-        before,
-        after,
-        diff,
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            audit_id=uuid.uuid4(),
+            actor_id=tx.ctx.user_id,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            correlation_id=tx.ctx.request_id,
+            before=before,
+            after=after,
+            diff=diff,
+        ),
     )
 
 
@@ -48,15 +51,18 @@ async def list_audit(
     limit: int,
 ) -> list[asyncpg.Record]:
     after_at, after_id = after if after is not None else (None, None)
+    query = QUERIES["list_audit"]
     return await tx.fetch(
-        QUERIES["list_audit"],
-        tx.tenant_id,
-        entity_type,
-        entity_id,
-        actor_id,
-        start,
-        end,
-        after_at,
-        after_id,
-        limit,
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            actor_id=actor_id,
+            start=start,
+            end=end,
+            after_at=after_at,
+            after_id=after_id,
+            limit=limit,
+        ),
     )

@@ -37,13 +37,16 @@ async def new_refresh_token(
     tx: Tx, *, user_id: UUID, family_id: UUID | None, ttl_seconds: int
 ) -> str:
     token = f"{PREFIX}{tx.tenant_id.hex}_{secrets.token_urlsafe(32)}"
+    query = QUERIES["insert_refresh_token"]
     await tx.execute(
-        QUERIES["insert_refresh_token"],
-        tx.tenant_id,
-        uuid.uuid4(),
-        user_id,
-        family_id or uuid.uuid4(),
-        token_hash(token),
-        float(ttl_seconds),
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            token_id=uuid.uuid4(),
+            user_id=user_id,
+            family_id=family_id or uuid.uuid4(),
+            token_hash=token_hash(token),
+            ttl_seconds=float(ttl_seconds),
+        ),
     )
     return token

@@ -26,8 +26,17 @@ async def booking_context(
     None when there are none or ``start`` is None). Exact: every writer holds the lock.
     When a conflict was already committed it is returned without taking the lock: the
     caller must then refuse, never write."""
+    query = QUERIES["booking_context"]
     return await tx.fetchrow(
-        QUERIES["booking_context"], tx.tenant_id, resource_id, project_id, start, end, excluding
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            resource_id=resource_id,
+            project_id=project_id,
+            start=start,
+            end=end,
+            excluding=excluding,
+        ),
     )
 
 
@@ -41,19 +50,29 @@ async def periods_context(
 ) -> asyncpg.Record | None:
     """Like ``booking_context`` for several periods, but always takes the resource's lock
     first; ``conflicts`` lists every clash, each with its ``occurrence_start``."""
+    query = QUERIES["periods_context"]
     return await tx.fetchrow(
-        QUERIES["periods_context"], tx.tenant_id, resource_id, project_id, starts, ends
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            resource_id=resource_id,
+            project_id=project_id,
+            starts=starts,
+            ends=ends,
+        ),
     )
 
 
 async def lock_booking_project(tx: Tx, project_id: UUID) -> Decimal | None:
-    value = await tx.fetchval(QUERIES["lock_booking_project"], tx.tenant_id, project_id)
+    query = QUERIES["lock_booking_project"]
+    value = await tx.fetchval(query.sql, *query.args(tenant_id=tx.tenant_id, project_id=project_id))
     return value if isinstance(value, Decimal) else None
 
 
 async def booking_contexts(tx: Tx, *, limit: int) -> list[asyncpg.Record]:
     """The context (without project) of up to ``limit`` of the tenant's resources."""
-    return await tx.fetch(QUERIES["booking_contexts"], tx.tenant_id, limit)
+    query = QUERIES["booking_contexts"]
+    return await tx.fetch(query.sql, *query.args(tenant_id=tx.tenant_id, limit=limit))
 
 
 async def create_booking(
@@ -76,32 +95,36 @@ async def create_booking(
     transaction when none is open. ``stamp`` is that of the context the rules were judged
     on; the row's ``outcome`` says what happened (created, stale, conflict, budget).
     ``after``/``diff`` are the event's JSON but for number, created_at and updated_at."""
+    query = QUERIES["create_booking"]
     row = await tx.sole(
-        QUERIES["create_booking"],
-        tx.app_role,
-        tx.tenant_id,
-        stamp,
-        booking_id,
-        resource_id,
-        project_id,
-        requester_id,
-        title,
-        note,
-        start,
-        end,
-        status,
-        uuid.uuid4(),
-        tx.ctx.request_id,
-        after,
-        diff,
+        query.sql,
+        *query.args(
+            app_role=tx.app_role,
+            tenant_id=tx.tenant_id,
+            stamp=stamp,
+            booking_id=booking_id,
+            resource_id=resource_id,
+            project_id=project_id,
+            requester_id=requester_id,
+            title=title,
+            note=note,
+            start=start,
+            end=end,
+            status=status,
+            audit_id=uuid.uuid4(),
+            correlation_id=tx.ctx.request_id,
+            after=after,
+            diff=diff,
+        ),
     )
     assert row is not None, "app_create_booking always answers one row"
     return row
 
 
 async def project_booked_seconds(tx: Tx, project_id: UUID, *, excluding: UUID | None) -> Decimal:
+    query = QUERIES["project_booked_seconds"]
     value = await tx.fetchval(
-        QUERIES["project_booked_seconds"], tx.tenant_id, project_id, excluding
+        query.sql, *query.args(tenant_id=tx.tenant_id, project_id=project_id, excluding=excluding)
     )
     return Decimal(value)
 
@@ -109,18 +132,28 @@ async def project_booked_seconds(tx: Tx, project_id: UUID, *, excluding: UUID | 
 async def booking_conflicts(
     tx: Tx, *, resource_id: UUID, start: datetime, end: datetime, excluding: UUID | None
 ) -> list[asyncpg.Record]:
+    query = QUERIES["booking_conflicts"]
     return await tx.fetch(
-        QUERIES["booking_conflicts"], tx.tenant_id, resource_id, start, end, excluding
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            resource_id=resource_id,
+            start=start,
+            end=end,
+            excluding=excluding,
+        ),
     )
 
 
 async def lock_booking(tx: Tx, booking_id: UUID) -> asyncpg.Record | None:
     """Takes the advisory lock of the booking's resource; the row and timer settings."""
-    return await tx.fetchrow(QUERIES["lock_booking"], tx.tenant_id, booking_id)
+    query = QUERIES["lock_booking"]
+    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, booking_id=booking_id))
 
 
 async def get_booking(tx: Tx, booking_id: UUID) -> asyncpg.Record | None:
-    return await tx.fetchrow(QUERIES["get_booking"], tx.tenant_id, booking_id)
+    query = QUERIES["get_booking"]
+    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, booking_id=booking_id))
 
 
 async def update_booking(
@@ -139,20 +172,23 @@ async def update_booking(
     budget_hours: Decimal | None,
 ) -> asyncpg.Record | None:
     """None when the booking changed meanwhile or would pass the project's budget."""
+    query = QUERIES["update_booking"]
     return await tx.fetchrow(
-        QUERIES["update_booking"],
-        tx.tenant_id,
-        booking_id,
-        resource_id,
-        status,
-        project_id,
-        title,
-        note,
-        start,
-        end,
-        expected_version,
-        expected_status,
-        budget_hours,
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            booking_id=booking_id,
+            resource_id=resource_id,
+            status=status,
+            project_id=project_id,
+            title=title,
+            note=note,
+            start=start,
+            end=end,
+            expected_version=expected_version,
+            expected_status=expected_status,
+            budget_hours=budget_hours,
+        ),
     )
 
 
@@ -168,16 +204,19 @@ async def transition_booking(
     resource_id: UUID | None,
 ) -> asyncpg.Record | None:
     """None when the booking is no longer at the expected status and version."""
+    query = QUERIES["transition_booking"]
     return await tx.fetchrow(
-        QUERIES["transition_booking"],
-        tx.tenant_id,
-        booking_id,
-        expected_status,
-        expected_version,
-        status,
-        reason,
-        escalate,
-        resource_id,
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            booking_id=booking_id,
+            expected_status=expected_status,
+            expected_version=expected_version,
+            status=status,
+            reason=reason,
+            escalate=escalate,
+            resource_id=resource_id,
+        ),
     )
 
 
@@ -194,16 +233,19 @@ async def list_bookings(
     limit: int,
 ) -> list[asyncpg.Record]:
     after_start, after_id = after if after is not None else (None, None)
+    query = QUERIES["list_bookings"]
     return await tx.fetch(
-        QUERIES["list_bookings"],
-        tx.tenant_id,
-        resource_id,
-        project_id,
-        requester_id,
-        statuses,
-        start,
-        end,
-        after_start,
-        after_id,
-        limit,
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            resource_id=resource_id,
+            project_id=project_id,
+            requester_id=requester_id,
+            statuses=statuses,
+            start=start,
+            end=end,
+            after_start=after_start,
+            after_id=after_id,
+            limit=limit,
+        ),
     )

@@ -9,24 +9,43 @@ from server.sql import QUERIES
 
 
 async def claim(tx: Tx, *, user_id: UUID, key: str, request_hash: bytes) -> bool:
-    await tx.execute(QUERIES["expire_idempotency_key"], tx.tenant_id, user_id, key)
+    query = QUERIES["expire_idempotency_key"]
+    await tx.execute(query.sql, *query.args(tenant_id=tx.tenant_id, user_id=user_id, key=key))
+    query = QUERIES["claim_idempotency_key"]
     claimed = await tx.fetchval(
-        QUERIES["claim_idempotency_key"], tx.tenant_id, user_id, key, request_hash
+        query.sql,
+        *query.args(tenant_id=tx.tenant_id, user_id=user_id, key=key, request_hash=request_hash),
     )
     return claimed is not None
 
 
 async def get(tx: Tx, *, user_id: UUID, key: str) -> asyncpg.Record | None:
-    return await tx.fetchrow(QUERIES["get_idempotency_key"], tx.tenant_id, user_id, key)
+    query = QUERIES["get_idempotency_key"]
+    return await tx.fetchrow(
+        query.sql, *query.args(tenant_id=tx.tenant_id, user_id=user_id, key=key)
+    )
 
 
 async def store(tx: Tx, *, user_id: UUID, key: str, status: int, body: bytes) -> None:
-    await tx.execute(QUERIES["store_idempotent_response"], tx.tenant_id, user_id, key, status, body)
+    query = QUERIES["store_idempotent_response"]
+    await tx.execute(
+        query.sql,
+        *query.args(tenant_id=tx.tenant_id, user_id=user_id, key=key, status=status, body=body),
+    )
 
 
 async def store_error(
     tx: Tx, *, user_id: UUID, key: str, request_hash: bytes, status: int, body: bytes
 ) -> None:
+    query = QUERIES["store_idempotent_error"]
     await tx.execute(
-        QUERIES["store_idempotent_error"], tx.tenant_id, user_id, key, request_hash, status, body
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            user_id=user_id,
+            key=key,
+            request_hash=request_hash,
+            status=status,
+            body=body,
+        ),
     )

@@ -12,26 +12,44 @@ from server.sql import QUERIES
 async def insert_project(
     tx: Tx, *, project_id: UUID, name: str, code: str | None, budget_hours: Decimal | None
 ) -> asyncpg.Record:
+    query = QUERIES["insert_project"]
     row = await tx.fetchrow(
-        QUERIES["insert_project"], tx.tenant_id, project_id, name, code, budget_hours
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            project_id=project_id,
+            name=name,
+            code=code,
+            budget_hours=budget_hours,
+        ),
     )
     assert row is not None
     return row
 
 
 async def get_project(tx: Tx, project_id: UUID) -> asyncpg.Record | None:
-    return await tx.fetchrow(QUERIES["get_project"], tx.tenant_id, project_id)
+    query = QUERIES["get_project"]
+    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, project_id=project_id))
 
 
 async def lock_project(tx: Tx, project_id: UUID) -> asyncpg.Record | None:
-    return await tx.fetchrow(QUERIES["lock_project"], tx.tenant_id, project_id)
+    query = QUERIES["lock_project"]
+    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, project_id=project_id))
 
 
 async def update_project(
     tx: Tx, project_id: UUID, *, name: str, code: str | None, budget_hours: Decimal | None
 ) -> asyncpg.Record:
+    query = QUERIES["update_project"]
     row = await tx.fetchrow(
-        QUERIES["update_project"], tx.tenant_id, project_id, name, code, budget_hours
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            project_id=project_id,
+            name=name,
+            code=code,
+            budget_hours=budget_hours,
+        ),
     )
     assert row is not None
     return row
@@ -40,17 +58,29 @@ async def update_project(
 async def deactivate_project(
     tx: Tx, project_id: UUID, *, by: UUID | None, reason: str
 ) -> asyncpg.Record | None:
-    return await tx.fetchrow(QUERIES["deactivate_project"], tx.tenant_id, project_id, by, reason)
+    query = QUERIES["deactivate_project"]
+    return await tx.fetchrow(
+        query.sql, *query.args(tenant_id=tx.tenant_id, project_id=project_id, by=by, reason=reason)
+    )
 
 
 async def list_projects(
     tx: Tx, *, active: bool | None, after: tuple[str, UUID] | None, limit: int
 ) -> list[asyncpg.Record]:
     after_name, after_id = after if after is not None else (None, None)
+    query = QUERIES["list_projects"]
     return await tx.fetch(
-        QUERIES["list_projects"], tx.tenant_id, active, after_name, after_id, limit
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            active=active,
+            after_name=after_name,
+            after_id=after_id,
+            limit=limit,
+        ),
     )
 
 
 async def reactivate_project(tx: Tx, project_id: UUID) -> asyncpg.Record | None:
-    return await tx.fetchrow(QUERIES["reactivate_project"], tx.tenant_id, project_id)
+    query = QUERIES["reactivate_project"]
+    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, project_id=project_id))

@@ -19,26 +19,35 @@ async def insert_resource(
     skills: list[str],
     working_hours: dict[str, Any] | None,
 ) -> asyncpg.Record:
+    query = QUERIES["insert_resource"]
     row = await tx.fetchrow(
-        QUERIES["insert_resource"],
-        tx.tenant_id,
-        resource_id,
-        name,
-        kind,
-        timezone,
-        skills,
-        working_hours,
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            resource_id=resource_id,
+            name=name,
+            kind=kind,
+            timezone=timezone,
+            skills=skills,
+            working_hours=working_hours,
+        ),
     )
     assert row is not None
     return row
 
 
 async def get_resource(tx: Tx, resource_id: UUID) -> asyncpg.Record | None:
-    return await tx.fetchrow(QUERIES["get_resource"], tx.tenant_id, resource_id)
+    query = QUERIES["get_resource"]
+    return await tx.fetchrow(
+        query.sql, *query.args(tenant_id=tx.tenant_id, resource_id=resource_id)
+    )
 
 
 async def lock_resource(tx: Tx, resource_id: UUID) -> asyncpg.Record | None:
-    return await tx.fetchrow(QUERIES["lock_resource"], tx.tenant_id, resource_id)
+    query = QUERIES["lock_resource"]
+    return await tx.fetchrow(
+        query.sql, *query.args(tenant_id=tx.tenant_id, resource_id=resource_id)
+    )
 
 
 async def update_resource(
@@ -51,15 +60,18 @@ async def update_resource(
     skills: list[str],
     working_hours: dict[str, Any] | None,
 ) -> asyncpg.Record:
+    query = QUERIES["update_resource"]
     row = await tx.fetchrow(
-        QUERIES["update_resource"],
-        tx.tenant_id,
-        resource_id,
-        name,
-        kind,
-        timezone,
-        skills,
-        working_hours,
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            resource_id=resource_id,
+            name=name,
+            kind=kind,
+            timezone=timezone,
+            skills=skills,
+            working_hours=working_hours,
+        ),
     )
     assert row is not None
     return row
@@ -68,7 +80,11 @@ async def update_resource(
 async def deactivate_resource(
     tx: Tx, resource_id: UUID, *, by: UUID | None, reason: str
 ) -> asyncpg.Record | None:
-    return await tx.fetchrow(QUERIES["deactivate_resource"], tx.tenant_id, resource_id, by, reason)
+    query = QUERIES["deactivate_resource"]
+    return await tx.fetchrow(
+        query.sql,
+        *query.args(tenant_id=tx.tenant_id, resource_id=resource_id, by=by, reason=reason),
+    )
 
 
 async def list_resources(
@@ -81,10 +97,23 @@ async def list_resources(
     limit: int,
 ) -> list[asyncpg.Record]:
     after_name, after_id = after if after is not None else (None, None)
+    query = QUERIES["list_resources"]
     return await tx.fetch(
-        QUERIES["list_resources"], tx.tenant_id, kind, skill, active, after_name, after_id, limit
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            kind=kind,
+            skill=skill,
+            active=active,
+            after_name=after_name,
+            after_id=after_id,
+            limit=limit,
+        ),
     )
 
 
 async def reactivate_resource(tx: Tx, resource_id: UUID) -> asyncpg.Record | None:
-    return await tx.fetchrow(QUERIES["reactivate_resource"], tx.tenant_id, resource_id)
+    query = QUERIES["reactivate_resource"]
+    return await tx.fetchrow(
+        query.sql, *query.args(tenant_id=tx.tenant_id, resource_id=resource_id)
+    )

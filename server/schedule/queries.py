@@ -10,29 +10,43 @@ from server.sql import QUERIES
 
 
 async def head(tx: Tx) -> int:
-    value = await tx.fetchval(QUERIES["schedule_head"], tx.tenant_id)
+    query = QUERIES["schedule_head"]
+    value = await tx.fetchval(query.sql, *query.args(tenant_id=tx.tenant_id))
     return int(value or 0)
 
 
 async def schedule_resources(tx: Tx, resource_ids: list[UUID] | None) -> list[asyncpg.Record]:
-    return await tx.fetch(QUERIES["schedule_resources"], tx.tenant_id, resource_ids)
+    query = QUERIES["schedule_resources"]
+    return await tx.fetch(query.sql, *query.args(tenant_id=tx.tenant_id, resource_ids=resource_ids))
 
 
 async def bookings(
     tx: Tx, resource_ids: list[UUID] | None, start: datetime, end: datetime, *, limit: int
 ) -> list[asyncpg.Record]:
+    query = QUERIES["schedule_bookings"]
     return await tx.fetch(
-        QUERIES["schedule_bookings"], tx.tenant_id, resource_ids, start, end, limit
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id, resource_ids=resource_ids, start=start, end=end, limit=limit
+        ),
     )
 
 
 async def holds(
     tx: Tx, resource_ids: list[UUID] | None, start: datetime, end: datetime
 ) -> list[asyncpg.Record]:
-    return await tx.fetch(QUERIES["schedule_holds"], tx.tenant_id, resource_ids, start, end)
+    query = QUERIES["schedule_holds"]
+    return await tx.fetch(
+        query.sql,
+        *query.args(tenant_id=tx.tenant_id, resource_ids=resource_ids, start=start, end=end),
+    )
 
 
 async def time_off(
     tx: Tx, resource_ids: list[UUID] | None, start: datetime, end: datetime
 ) -> list[asyncpg.Record]:
-    return await tx.fetch(QUERIES["schedule_time_off"], tx.tenant_id, resource_ids, start, end)
+    query = QUERIES["schedule_time_off"]
+    return await tx.fetch(
+        query.sql,
+        *query.args(tenant_id=tx.tenant_id, resource_ids=resource_ids, start=start, end=end),
+    )

@@ -14,8 +14,10 @@ from server.sql import QUERIES
 async def series_conflicts(
     tx: Tx, *, resource_id: UUID, starts: list[datetime], ends: list[datetime]
 ) -> list[Any] | None:
+    query = QUERIES["series_conflicts"]
     found: list[Any] | None = await tx.fetchval(
-        QUERIES["series_conflicts"], tx.tenant_id, resource_id, starts, ends
+        query.sql,
+        *query.args(tenant_id=tx.tenant_id, resource_id=resource_id, starts=starts, ends=ends),
     )
     return found
 
@@ -38,34 +40,42 @@ async def insert_series(
 ) -> list[asyncpg.Record]:
     """Every occurrence with its number, audit row and ``booking.created`` event, by start;
     no rows when the series would take the project past ``budget_hours``."""
+    query = QUERIES["insert_series"]
     return await tx.fetch(
-        QUERIES["insert_series"],
-        tx.tenant_id,
-        series_id,
-        resource_id,
-        tx.ctx.user_id,
-        project_id,
-        title,
-        note,
-        status,
-        booking_ids,
-        starts,
-        ends,
-        budget_hours,
-        recurrence,
-        planned,
-        tx.ctx.request_id,
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            series_id=series_id,
+            resource_id=resource_id,
+            requester_id=tx.ctx.user_id,
+            project_id=project_id,
+            title=title,
+            note=note,
+            status=status,
+            booking_ids=booking_ids,
+            starts=starts,
+            ends=ends,
+            budget_hours=budget_hours,
+            recurrence=recurrence,
+            planned=planned,
+            correlation_id=tx.ctx.request_id,
+        ),
     )
 
 
 async def get_series(tx: Tx, series_id: UUID) -> asyncpg.Record | None:
-    return await tx.fetchrow(QUERIES["get_series"], tx.tenant_id, series_id)
+    query = QUERIES["get_series"]
+    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, series_id=series_id))
 
 
 async def series_bookings(tx: Tx, series_id: UUID) -> list[asyncpg.Record]:
-    return await tx.fetch(QUERIES["series_bookings"], tx.tenant_id, series_id)
+    query = QUERIES["series_bookings"]
+    return await tx.fetch(query.sql, *query.args(tenant_id=tx.tenant_id, series_id=series_id))
 
 
 async def bookings_to_cancel(tx: Tx, series_id: UUID, start: datetime) -> list[UUID]:
-    rows = await tx.fetch(QUERIES["series_bookings_to_cancel"], tx.tenant_id, series_id, start)
+    query = QUERIES["series_bookings_to_cancel"]
+    rows = await tx.fetch(
+        query.sql, *query.args(tenant_id=tx.tenant_id, series_id=series_id, start=start)
+    )
     return [row["id"] for row in rows]

@@ -3,20 +3,20 @@ against it (``python -m server verify``), and how the solver models it. ``GET
 /v1/schedule/constraints`` lists the same registry, so a rule added to ``RULES`` reaches
 all three.
 
-A rule's ``check`` is a named query over one tenant's data, called with ``($1 tenant,
-$2 from, $3 to)`` (``from``/``to`` may be null: unbounded) and returning ``subject_id``
-and ``detail`` per violation; when SQL alone cannot decide (working hours across DST), it
-returns candidate rows and ``violates`` keeps the real ones in Python.
+A rule's ``check`` is a named query over one tenant's data, with parameters
+``:tenant_id, :start, :end`` (``start``/``end`` may be null: unbounded) and returning
+``subject_id`` and ``detail`` per violation; when SQL alone cannot decide (working hours
+across DST), it returns candidate rows and ``violates`` keeps the real ones in Python.
 
 A rule's ``model`` is one of four shapes the solver knows:
 
 - ``Eligible``: which resources may take a demand at all (a predicate over a resource row).
 - ``WorkingTime``: assignments lie inside one working interval of the resource.
-- ``Blocked``: periods the resource is held, loaded by a named query ``($1 tenant,
-  $2 resource ids, $3 from, $4 to) -> (resource_id, start, end)``; they become fixed
+- ``Blocked``: periods the resource is held, loaded by a named query ``(:tenant_id,
+  :resource_ids, :start, :end) -> (resource_id, start, end)``; they become fixed
   intervals in the resource's NoOverlap (and are left out of the start domains).
 - ``Budget``: seconds each budgeted project has left, loaded by a named query
-  ``($1 tenant, $2 project ids) -> (project_id, seconds_left)``; one linear constraint each.
+  ``(:tenant_id, :project_ids) -> (project_id, seconds_left)``; one linear constraint each.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.availability.hours import within_working_hours
-from server.sql import QUERIES
+from server.sql import QUERIES, Query
 
 Row = Mapping[str, Any]
 
@@ -43,12 +43,12 @@ class WorkingTime:
 
 @dataclass(frozen=True, slots=True)
 class Blocked:
-    load: str
+    load: Query
 
 
 @dataclass(frozen=True, slots=True)
 class Budget:
-    load: str
+    load: Query
 
 
 Model = Eligible | WorkingTime | Blocked | Budget
@@ -58,7 +58,7 @@ Model = Eligible | WorkingTime | Blocked | Budget
 class Rule:
     name: str
     description: str
-    check: str
+    check: Query
     model: Model
     violates: Callable[[Row], bool] | None = None
 

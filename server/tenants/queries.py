@@ -9,15 +9,20 @@ from server.sql import QUERIES
 
 
 async def insert_tenant(tx: Tx, *, name: str, slug: str, timezone: str) -> asyncpg.Record:
-    row = await tx.fetchrow(QUERIES["insert_tenant"], tx.tenant_id, name, slug, timezone)
+    query = QUERIES["insert_tenant"]
+    row = await tx.fetchrow(
+        query.sql, *query.args(tenant_id=tx.tenant_id, name=name, slug=slug, timezone=timezone)
+    )
     assert row is not None
     return row
 
 
 async def get_tenant(tx: Tx) -> asyncpg.Record | None:
-    return await tx.fetchrow(QUERIES["get_tenant"], tx.tenant_id)
+    query = QUERIES["get_tenant"]
+    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id))
 
 
 async def tenant_id_by_slug(tx: Tx, slug: str) -> UUID | None:
-    value = await tx.fetchval(QUERIES["tenant_id_by_slug"], slug)
+    query = QUERIES["tenant_id_by_slug"]
+    value = await tx.fetchval(query.sql, *query.args(slug=slug))
     return value if isinstance(value, UUID) else None

@@ -64,7 +64,8 @@ class TimerSettings:
 
 
 async def _settings(tx: Tx) -> TimerSettings:
-    row = await tx.fetchrow(QUERIES["get_timer_settings"], tx.tenant_id)
+    query = QUERIES["get_timer_settings"]
+    row = await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id))
     if row is None:
         return TimerSettings(None, None, None, False)
     return TimerSettings.from_row(row)
@@ -104,24 +105,30 @@ async def schedule_timers(
         return
     wanted = wanted_timers(booking_after, settings)
     if booking_before is not None:
+        query = QUERIES["refresh_booking_timers"]
         await tx.execute(
-            QUERIES["refresh_booking_timers"],
-            tx.tenant_id,
-            booking_after.id,
-            list(wanted),
-            list(wanted.values()),
-            booking_after.version,
+            query.sql,
+            *query.args(
+                tenant_id=tx.tenant_id,
+                booking_id=booking_after.id,
+                kinds=list(wanted),
+                due_ats=list(wanted.values()),
+                booking_version=booking_after.version,
+            ),
         )
     if not wanted:
         return
+    query = QUERIES["insert_booking_timers"]
     added = await tx.fetch(
-        QUERIES["insert_booking_timers"],
-        tx.tenant_id,
-        booking_after.id,
-        [uuid.uuid4() for _ in wanted],
-        list(wanted),
-        list(wanted.values()),
-        booking_after.version,
+        query.sql,
+        *query.args(
+            tenant_id=tx.tenant_id,
+            booking_id=booking_after.id,
+            timer_ids=[uuid.uuid4() for _ in wanted],
+            kinds=list(wanted),
+            due_ats=list(wanted.values()),
+            booking_version=booking_after.version,
+        ),
     )
     for row in added:
         tx.enqueue(

@@ -5,13 +5,14 @@
 WITH audit AS (
     INSERT INTO audit_log (tenant_id, id, actor_id, action, entity_type, entity_id,
                            correlation_id, before, after, diff)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    VALUES (:tenant_id, :audit_id, :actor_id, :type, :entity_type, :entity_id, :correlation_id,
+            :before, :after, :diff)
 ), counter AS (
-    UPDATE tenant_counters SET event_seq = event_seq + 1 WHERE tenant_id = $1
+    UPDATE tenant_counters SET event_seq = event_seq + 1 WHERE tenant_id = :tenant_id
     RETURNING event_seq
 ), event AS (
     INSERT INTO events (tenant_id, seq, type, actor_id, entity_type, entity_id, data)
-    SELECT $1, event_seq, $4, $3, $5, $6, $9 FROM counter
+    SELECT :tenant_id, event_seq, :type, :actor_id, :entity_type, :entity_id, :after FROM counter
     RETURNING seq, at
 )
 SELECT seq, at FROM event;
@@ -19,10 +20,10 @@ SELECT seq, at FROM event;
 -- events_since --
 -- Events after a seq, in order, bounded.
 SELECT seq, type, at, actor_id, data FROM events
-WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3;
+WHERE tenant_id = :tenant_id AND seq > :since ORDER BY seq LIMIT :limit;
 
 -- event_head --
 -- The tenant's latest seq and the oldest seq still retained.
 SELECT c.event_seq AS head,
-       (SELECT min(seq) FROM events e WHERE e.tenant_id = $1) AS oldest
-FROM tenant_counters c WHERE c.tenant_id = $1;
+       (SELECT min(seq) FROM events e WHERE e.tenant_id = :tenant_id) AS oldest
+FROM tenant_counters c WHERE c.tenant_id = :tenant_id;

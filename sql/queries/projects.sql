@@ -1,7 +1,7 @@
 -- insert_project --
 -- Create a project of the current tenant (nothing booked on it yet).
 INSERT INTO projects (tenant_id, id, name, code, budget_hours)
-VALUES ($1, $2, $3, $4, $5)
+VALUES (:tenant_id, :project_id, :name, :code, :budget_hours)
 RETURNING id, name, code, budget_hours, 0::numeric AS booked_hours, created_at, updated_at,
     deactivated_at, deactivated_by, deactivation_reason;
 
@@ -11,18 +11,18 @@ SELECT p.id, p.name, p.code, p.budget_hours,
     project_booked_hours(p.tenant_id, p.id) AS booked_hours,
     p.created_at, p.updated_at, p.deactivated_at, p.deactivated_by, p.deactivation_reason
 FROM projects p
-WHERE p.tenant_id = $1 AND p.id = $2;
+WHERE p.tenant_id = :tenant_id AND p.id = :project_id;
 
 -- lock_project --
 -- One project row locked for this transaction (edits, and budget checks of bookings).
 SELECT id, name, code, budget_hours, deactivated_at
-FROM projects WHERE tenant_id = $1 AND id = $2 FOR UPDATE;
+FROM projects WHERE tenant_id = :tenant_id AND id = :project_id FOR UPDATE;
 
 -- update_project --
 -- Replace a project's editable fields; returns it with its booked hours.
 WITH p AS (
-    UPDATE projects SET name = $3, code = $4, budget_hours = $5, updated_at = now()
-    WHERE tenant_id = $1 AND id = $2
+    UPDATE projects SET name = :name, code = :code, budget_hours = :budget_hours, updated_at = now()
+    WHERE tenant_id = :tenant_id AND id = :project_id
     RETURNING tenant_id, id, name, code, budget_hours, created_at, updated_at,
         deactivated_at, deactivated_by, deactivation_reason
 )
@@ -35,8 +35,9 @@ FROM p;
 -- Soft-delete a project: it stays for history but takes no new bookings.
 WITH p AS (
     UPDATE projects
-    SET deactivated_at = now(), deactivated_by = $3, deactivation_reason = $4, updated_at = now()
-    WHERE tenant_id = $1 AND id = $2 AND deactivated_at IS NULL
+    SET deactivated_at = now(), deactivated_by = :by, deactivation_reason = :reason,
+        updated_at = now()
+    WHERE tenant_id = :tenant_id AND id = :project_id AND deactivated_at IS NULL
     RETURNING tenant_id, id, name, code, budget_hours, created_at, updated_at,
         deactivated_at, deactivated_by, deactivation_reason
 )
@@ -51,11 +52,11 @@ SELECT p.id, p.name, p.code, p.budget_hours,
     project_booked_hours(p.tenant_id, p.id) AS booked_hours,
     p.created_at, p.updated_at, p.deactivated_at, p.deactivated_by, p.deactivation_reason
 FROM projects p
-WHERE p.tenant_id = $1
-  AND ($2::boolean IS NULL OR (p.deactivated_at IS NULL) = $2)
-  AND ($3::text IS NULL OR (p.name, p.id) > ($3, $4::uuid))
+WHERE p.tenant_id = :tenant_id
+  AND (:active::boolean IS NULL OR (p.deactivated_at IS NULL) = :active)
+  AND (:after_name::text IS NULL OR (p.name, p.id) > (:after_name, :after_id::uuid))
 ORDER BY p.name, p.id
-LIMIT $5;
+LIMIT :limit;
 
 -- reactivate_project --
 -- Undo a soft delete: the project takes new bookings again; returns it with booked hours.
@@ -63,7 +64,7 @@ WITH p AS (
     UPDATE projects
     SET deactivated_at = NULL, deactivated_by = NULL, deactivation_reason = NULL,
         updated_at = now()
-    WHERE tenant_id = $1 AND id = $2 AND deactivated_at IS NOT NULL
+    WHERE tenant_id = :tenant_id AND id = :project_id AND deactivated_at IS NOT NULL
     RETURNING tenant_id, id, name, code, budget_hours, created_at, updated_at,
         deactivated_at, deactivated_by, deactivation_reason
 )

@@ -1,7 +1,7 @@
 -- insert_tenant --
 -- Create a tenant with its counters and default workflow settings.
 WITH t AS (
-    INSERT INTO tenants (id, name, slug, timezone) VALUES ($1, $2, $3, $4)
+    INSERT INTO tenants (id, name, slug, timezone) VALUES (:tenant_id, :name, :slug, :timezone)
     RETURNING id, name, slug, timezone, created_at
 ), c AS (
     INSERT INTO tenant_counters (tenant_id) SELECT id FROM t
@@ -12,8 +12,8 @@ SELECT id, name, slug, timezone, created_at FROM t;
 
 -- get_tenant --
 -- The current tenant.
-SELECT id, name, slug, timezone, created_at FROM tenants WHERE id = $1;
+SELECT id, name, slug, timezone, created_at FROM tenants WHERE id = :tenant_id;
 
 -- tenant_id_by_slug --
 -- Resolve a slug across tenants (a definer function: the only cross-tenant read).
-SELECT app_tenant_id_by_slug($1);
+SELECT app_tenant_id_by_slug(:slug);

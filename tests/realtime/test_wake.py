@@ -27,8 +27,8 @@ NOTIFY = re.compile(r"\b(pg_notify|notify)\b", re.IGNORECASE)
 
 def test_no_sql_of_the_project_notifies() -> None:
     """NOTIFY serializes the commits of every notifying transaction database-wide."""
-    for name, text in QUERIES.items():
-        assert not NOTIFY.search(_code(text)), name
+    for name, query in QUERIES.items():
+        assert not NOTIFY.search(_code(query.sql)), name
     for path in sorted((ROOT / "sql" / "migrations").glob("*.sql")):
         assert not NOTIFY.search(_code(path.read_text())), path.name
 

@@ -1,4 +1,5 @@
-"""Every named query in sql/queries is used from code, and every use names a real query.
+"""Every named query in sql/queries is used from code, every use names a real query, and
+every call passes the parameters its query names.
 
 References are read from the syntax tree, not the text, so a ``QUERIES["name"]`` in a
 docstring or comment counts for nothing, and a lookup the test cannot resolve (a
@@ -8,10 +9,12 @@ variable key, ``QUERIES.get``, iterating) fails it rather than slipping past.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from server.sql import SQL_DIR, load_queries
+from server.solver.constraints import RULES, Blocked, Budget
+from server.sql import SQL_DIR, Query, load_queries
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("server", "realtime", "workers")
@@ -55,15 +58,81 @@ def references() -> tuple[dict[str, list[str]], list[str]]:
     return used, unresolved
 
 
-def queries() -> Mapping[str, str]:
+def queries() -> Mapping[str, Query]:
     """Read now rather than at import, so the test sees the files as they are."""
     return load_queries(SQL_DIR / "queries")
 
 
 def test_every_query_has_a_statement() -> None:
-    for name, body in queries().items():
-        statement = [line for line in body.splitlines() if not line.startswith("--")]
+    for name, query in queries().items():
+        statement = [line for line in query.sql.splitlines() if not line.startswith("--")]
         assert "".join(statement).strip(), name
+
+
+def test_comments_name_parameters_as_the_sql_does() -> None:
+    """The loader refuses ``$n`` in SQL; a comment saying ``$2`` would name nothing."""
+    for path in sorted((SQL_DIR / "queries").glob("*.sql")):
+        assert re.findall(r"\$\d+", path.read_text()) == [], path.name
+
+
+def keyword_calls() -> list[tuple[str, str, set[str]]]:
+    """(file:line, query name, keywords) of each ``<var>.args(...)`` whose ``<var>`` was
+    last assigned ``QUERIES["name"]`` above it in the same function."""
+    calls: list[tuple[str, str, set[str]]] = []
+    for path in sources():
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            bound: dict[str, list[tuple[int, str]]] = {}
+            for node in ast.walk(function):
+                if (
+                    isinstance(node, ast.Assign)
+                    and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name)
+                    and isinstance(node.value, ast.Subscript)
+                    and _is_queries(node.value.value)
+                    and isinstance(node.value.slice, ast.Constant)
+                ):
+                    name = str(node.value.slice.value)
+                    bound.setdefault(node.targets[0].id, []).append((node.lineno, name))
+            for node in ast.walk(function):
+                if not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "args"
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id in bound
+                ):
+                    continue
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                names = {k.arg or "**" for k in node.keywords}
+                above = [a for a in bound[node.func.value.id] if a[0] <= node.lineno]
+                calls.append((where, max(above)[1], names))
+    return calls
+
+
+def test_every_call_passes_the_parameters_its_query_names() -> None:
+    """What ``Query.args`` would raise at run time, found without running the call."""
+    known = queries()
+    calls = keyword_calls()
+    assert len(calls) > 100
+    wrong = [
+        (where, name, sorted(names ^ set(known[name].params)))
+        for where, name, names in calls
+        if names != set(known[name].params)
+    ]
+    assert wrong == []
+
+
+def test_every_rule_query_takes_what_the_solver_passes() -> None:
+    for rule in RULES:
+        assert set(rule.check.params) == {"tenant_id", "start", "end"}, rule.name
+        if isinstance(rule.model, Blocked):
+            wanted = {"tenant_id", "resource_ids", "start", "end"}
+            assert set(rule.model.load.params) == wanted, rule.name
+        if isinstance(rule.model, Budget):
+            assert set(rule.model.load.params) == {"tenant_id", "project_ids"}, rule.name
 
 
 def test_every_lookup_is_a_literal_name() -> None:

@@ -71,11 +71,35 @@ async def test_budget_on_create_and_patch(client: httpx.AsyncClient) -> None:
     )
     assert longer.status_code == 409
     assert longer.json()["code"] == "budget_exceeded"
+    # The booking's own hour is not counted against it: 1 h besides it, 1.5 h asked.
+    assert (longer.json()["booked_hours"], longer.json()["requested_hours"]) == (1.0, 1.5)
     shifted = await client.patch(
         f"/v1/bookings/{a['id']}", json={"start": at("07:00"), "end": at("08:00")},
         headers=w.manager,
     )  # fmt: skip
     assert shifted.status_code == 200
+
+
+async def test_moving_into_a_project_counts_what_it_already_has(
+    client: httpx.AsyncClient,
+) -> None:
+    """A booking's own hours are subtracted only from the project it is on."""
+    w = await world(client)
+    p = (await client.post("/v1/projects", json={"name": "P"}, headers=w.admin)).json()
+    q = await client.post("/v1/projects", json={"name": "Q", "budget_hours": 2}, headers=w.admin)
+    qid = q.json()["id"]
+    await w.book(at("08:00"), at("09:30"), project_id=qid)
+    a = (await w.book(at("10:00"), at("11:00"), project_id=p["id"])).json()
+    moved = await client.patch(
+        f"/v1/bookings/{a['id']}", json={"project_id": qid}, headers=w.manager
+    )
+    assert moved.status_code == 409
+    assert (moved.json()["booked_hours"], moved.json()["requested_hours"]) == (1.5, 1.0)
+    shorter = await client.patch(
+        f"/v1/bookings/{a['id']}", json={"project_id": qid, "end": at("10:30")},
+        headers=w.manager,
+    )  # fmt: skip
+    assert shorter.status_code == 200, shorter.text
 
 
 async def test_list_filters_order_and_pages(client: httpx.AsyncClient) -> None:

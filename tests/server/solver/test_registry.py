@@ -13,27 +13,35 @@ import pytest
 from server.db import Database
 from server.solver import constraints
 from server.solver.constraints import Blocked, Rule
+from server.sql import parse_query
 from tests.server.solver.common import at, demand, violations, world
 
 LUNCH = Rule(
     name="lunch_break",
     description="Nobody is booked 12:00-13:00 UTC.",
-    check="""-- bookings overlapping a lunch hour
+    check=parse_query(
+        "lunch_check",
+        """-- bookings overlapping a lunch hour
         SELECT b.id AS subject_id, format('booking #%s overlaps lunch', b.number) AS detail
         FROM bookings b
-        WHERE b.tenant_id = $1 AND b.status IN ('pending', 'confirmed', 'completed')
-          AND b.period && tstzrange($2::timestamptz, $3::timestamptz, '[)')
+        WHERE b.tenant_id = :tenant_id AND b.status IN ('pending', 'confirmed', 'completed')
+          AND b.period && tstzrange(:start::timestamptz, :end::timestamptz, '[)')
           AND EXISTS (
               SELECT 1 FROM generate_series(date_trunc('day', lower(b.period)), upper(b.period),
                                             interval '1 day') d
               WHERE b.period && tstzrange(d + interval '12 hours', d + interval '13 hours'))""",
+    ),
     model=Blocked(
-        """-- every lunch hour of the resources in the window
+        parse_query(
+            "lunch_held",
+            """-- every lunch hour of the resources in the window
         SELECT r AS resource_id, d + interval '12 hours' AS start, d + interval '13 hours' AS "end",
             NULL::uuid AS id, NULL::bigint AS number, 'lunch' AS status
-        FROM unnest($2::uuid[]) AS r,
-            generate_series(date_trunc('day', $3::timestamptz), $4::timestamptz, interval '1 day') d
-        WHERE $1::uuid IS NOT NULL"""
+        FROM unnest(:resource_ids::uuid[]) AS r,
+            generate_series(date_trunc('day', :start::timestamptz), :end::timestamptz,
+                            interval '1 day') d
+        WHERE :tenant_id::uuid IS NOT NULL""",
+        )
     ),
 )
 
