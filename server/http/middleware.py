@@ -8,6 +8,7 @@ import time
 import uuid
 
 from prometheus_client import Counter, Histogram
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.db import UNAVAILABLE_RETRY_AFTER, database_unavailable, unreachable
@@ -31,6 +32,8 @@ LATENCY = Histogram(
 
 BOOKING_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 BOOKING_ROUTES = "/v1/bookings"
+# Recorded for a request whose client went away before its body arrived (nginx's code).
+CLIENT_CLOSED = 499
 
 
 class RequestContext:
@@ -67,6 +70,10 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # Nobody is left to answer, and nothing was done: not a server error.
+            status = CLIENT_CLOSED
+            log.info("client disconnected before its request %s was read", request_id)
         except Exception as exc:
             if response_started:
                 log.exception("unhandled error in request %s", request_id)

@@ -184,3 +184,43 @@ async def test_unknown_and_foreign_ids_are_404(client: httpx.AsyncClient) -> Non
     tenant = await signup(client)
     response = await client.get(f"/v1/users/{uuid.uuid4()}", headers=tenant.headers)
     _problem(response, 404, "not_found")
+
+
+async def test_a_client_gone_before_its_body_is_not_a_server_error(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    tenant = await signup(client)
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/bookings",
+        "raw_path": b"/v1/bookings",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"test"),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"100"),
+            (b"authorization", tenant.headers["Authorization"].encode()),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("test", 80),
+    }
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    with caplog.at_level("INFO", logger="server.http"):
+        await transport.app(scope, receive, send)
+    assert sent == []
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+    assert "disconnected" in caplog.text
