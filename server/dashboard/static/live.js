@@ -1,8 +1,9 @@
 // The schedule kept live: a GET /v1/schedule snapshot, then socket events applied by seq
 // (docs/realtime.md "Keeping a schedule in sync"). Duplicates are dropped; a gap, a
 // heartbeat ahead of us or a reconnect calls `sync`; `410 resync_required` (or a new week)
-// takes a fresh snapshot. Listeners: onReset(state) after a snapshot, onChange(kind, after,
-// before) per applied change, onSeq(seq), onConnection(online).
+// takes a fresh snapshot. Listeners: rowsOnScreen(resources) → the ids to load first,
+// onPreview(state) → a promise of its painted frame, onReset(state) after a snapshot,
+// onChange(kind, after, before) per applied change, onSeq(seq), onConnection(online).
 import { io } from "socket.io-client";
 
 const ACK_TIMEOUT = 10_000;
@@ -72,36 +73,68 @@ export class LiveSchedule {
     if (this.socket?.connected) this.snapshot();
   }
 
+  // The window's snapshot. When the resources are known (another week, a resync), the
+  // bookings of the rows on screen come first, in a small answer drawn at once
+  // (onPreview, a partial state that buffers events like any state without a seq); the
+  // whole window is asked for once that frame is painted, and it alone sets the seq.
   async snapshot() {
     const generation = ++this.generation;
     this.state.seq = null;
     const { from, to } = this.window;
-    const query = new URLSearchParams({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
     const started = performance.now();
     performance.mark("schedule-requested");
+    const onScreen = this.hooks.rowsOnScreen?.(this.state.resources);
+    let previewed = false;
+    if (onScreen?.length) {
+      // A refused preview (a resource gone meanwhile) costs nothing: the whole window follows.
+      const body = await this.fetchWindow(from, to, onScreen).catch(() => null);
+      if (generation !== this.generation) return; // a newer window or snapshot won
+      if (body) {
+        const state = this.stateOf(body, new Map(this.state.resources));
+        state.seq = null;
+        state.partial = true;
+        this.state = state;
+        await this.hooks.onPreview(state, started, performance.now() - started);
+        if (generation !== this.generation) return;
+        previewed = true;
+      }
+    }
+    const asked = performance.now();
     let body;
     try {
-      body = await this.session.request("GET", `/v1/schedule?${query}`);
+      body = await this.fetchWindow(from, to);
     } catch (err) {
       if (generation === this.generation) this.hooks.onError(err);
       return;
     }
-    if (generation !== this.generation) return; // a newer window or snapshot won
-    const state = emptyState();
-    state.projects = this.state.projects; // listed apart, kept across snapshots
-    state.seq = body.seq;
-    for (const r of body.resources) state.resources.set(r.id, r);
-    for (const b of body.bookings) state.bookings.set(b.id, b);
-    // Holds and time off appear once the schedule lists them.
-    if (Array.isArray(body.holds)) state.holds = new Map(body.holds.map((h) => [h.id, h]));
-    if (Array.isArray(body.time_off)) state.timeOff = new Map(body.time_off.map((t) => [t.id, t]));
+    if (generation !== this.generation) return;
+    const state = this.stateOf(body, new Map());
     this.state = state;
-    this.hooks.onReset(state, started, performance.now() - started);
+    this.hooks.onReset(state, started, performance.now() - asked, previewed);
     this.hooks.onSeq(state.seq);
     const pending = this.buffer.sort((a, b) => a.seq - b.seq);
     this.buffer = [];
     for (const event of pending) this.receive(event);
     this.catchUp();
+  }
+
+  fetchWindow(from, to, resourceIds) {
+    const query = new URLSearchParams({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+    if (resourceIds) query.set("resource_ids", resourceIds.join(","));
+    return this.session.request("GET", `/v1/schedule?${query}`);
+  }
+
+  stateOf(body, resources) {
+    const state = emptyState();
+    state.projects = this.state.projects; // listed apart, kept across snapshots
+    state.seq = body.seq;
+    state.resources = resources;
+    for (const r of body.resources) resources.set(r.id, r);
+    for (const b of body.bookings) state.bookings.set(b.id, b);
+    // Holds and time off appear once the schedule lists them.
+    if (Array.isArray(body.holds)) state.holds = new Map(body.holds.map((h) => [h.id, h]));
+    if (Array.isArray(body.time_off)) state.timeOff = new Map(body.time_off.map((t) => [t.id, t]));
+    return state;
   }
 
   receive(event) {
@@ -203,5 +236,6 @@ function emptyState() {
     projects: new Map(),
     holds: null,
     timeOff: null,
+    partial: false, // true: only the rows on screen are loaded (their bookings, holds, time off)
   };
 }
