@@ -1,12 +1,14 @@
 // The schedule kept live: a GET /v1/schedule snapshot, then socket events applied by seq
 // (docs/realtime.md "Keeping a schedule in sync"). Duplicates are dropped; a gap, a
 // heartbeat ahead of us or a reconnect calls `sync`; `410 resync_required` (or a new week)
-// takes a fresh snapshot. Listeners: rowsOnScreen(resources) → the ids to load first,
+// takes a fresh snapshot. Listeners: rowsFirst() → whether to load the rows on screen first,
+// rowsOnScreen(resources) → their ids (or null),
 // onPreview(state) → a promise of its painted frame, onReset(state) after a snapshot,
 // onChange(kind, after, before) per applied change, onSeq(seq), onConnection(online).
 import { io } from "socket.io-client";
 
 const ACK_TIMEOUT = 10_000;
+const RESOURCE_PAGE = 200; // the most GET /v1/resources lists at once
 
 export class LiveSchedule {
   constructor(session, hooks) {
@@ -83,14 +85,21 @@ export class LiveSchedule {
     const { from, to } = this.window;
     const started = performance.now();
     performance.mark("schedule-requested");
-    const onScreen = this.hooks.rowsOnScreen?.(this.state.resources);
+    let known = this.state.resources;
+    if (!known.size && this.hooks.rowsFirst?.()) {
+      // The first snapshot: the list of resources (a small answer) says which rows the
+      // screen shows. Without it (refused, or more than a page), the whole window comes.
+      known = await this.listResources().catch(() => new Map());
+      if (generation !== this.generation) return;
+    }
+    const onScreen = known.size ? this.hooks.rowsOnScreen(known) : null;
     let previewed = false;
     if (onScreen?.length) {
       // A refused preview (a resource gone meanwhile) costs nothing: the whole window follows.
       const body = await this.fetchWindow(from, to, onScreen).catch(() => null);
       if (generation !== this.generation) return; // a newer window or snapshot won
       if (body) {
-        const state = this.stateOf(body, new Map(this.state.resources));
+        const state = this.stateOf(body, new Map(known));
         state.seq = null;
         state.partial = true;
         this.state = state;
@@ -116,6 +125,11 @@ export class LiveSchedule {
     this.buffer = [];
     for (const event of pending) this.receive(event);
     this.catchUp();
+  }
+
+  async listResources() {
+    const page = await this.session.request("GET", `/v1/resources?limit=${RESOURCE_PAGE}`);
+    return new Map(page.next_cursor ? [] : page.items.map((r) => [r.id, r]));
   }
 
   fetchWindow(from, to, resourceIds) {

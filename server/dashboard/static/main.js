@@ -75,6 +75,7 @@ class Dashboard {
     });
     this.view.phone = PHONE.matches;
     this.live = new LiveSchedule(session, {
+      rowsFirst: () => this.view.loadsRowsFirst(),
       rowsOnScreen: (resources) => this.view.rowsToLoadFirst(resources),
       onPreview: (state, started, fetchMs) => this.reset(state, started, fetchMs),
       onReset: (state, started, fetchMs, previewed) => previewed

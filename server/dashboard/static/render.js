@@ -209,23 +209,30 @@ export class ScheduleView {
       + `${empty}</div>`;
   }
 
-  // The ids of the rows on screen, to load first, when there are more rows than that (and
-  // the resources are known); else null.
-  // Not in a hidden tab: the rest is asked for after a painted frame, and it paints none.
+  // Whether the rows on screen are worth loading first: not in the day list (it shows
+  // every row), nor in a hidden tab (the rest is asked for after a painted frame, and a
+  // hidden tab paints none).
+  loadsRowsFirst() {
+    return !this.phone && !document.hidden;
+  }
+
+  // The ids of the rows on screen, to load first, when there are more rows than that;
+  // else null.
   rowsToLoadFirst(resources) {
-    if (this.phone || document.hidden || !resources.size) return null;
+    if (!this.loadsRowsFirst()) return null;
     const rows = this.visibleResources(resources);
     const [first, last] = this.rowsOnScreen();
     return rows.length > last - first ? rows.slice(first, last).map((r) => r.id) : null;
   }
 
-  // The indexes [first, last) of the rows that can be on screen, from where the grid
-  // starts relative to the viewport (read before the grid is written: no forced layout
-  // of a changed page) and a row's height.
+  // The indexes [first, last) of the rows that can be on screen (one more, for rounding),
+  // from where the grid starts in the viewport (read before the grid is written: no
+  // forced layout of a changed page) and a row's height.
   rowsOnScreen() {
     const row = ROW_REM * parseFloat(getComputedStyle(document.documentElement).fontSize);
-    const first = Math.max(0, Math.floor(-this.root.getBoundingClientRect().top / row));
-    return [first, first + Math.ceil(window.innerHeight / row) + 1];
+    const top = this.root.getBoundingClientRect().top;
+    const first = Math.max(0, Math.floor(-top / row));
+    return [first, first + Math.ceil((window.innerHeight - Math.max(top, 0)) / row) + 1];
   }
 
   hoursLabel() {
