@@ -205,7 +205,8 @@ export class ScheduleView {
     return `<div class="grid" role="grid" aria-label="Week schedule">`
       + `<div class="row head" role="row"><div class="res" role="columnheader">Resource</div>`
       + `<div class="days">${days.join("")}</div></div>`
-      + `<div class="rows">${rows.join("")}<div class="today" aria-hidden="true"></div></div>`
+      + `<div class="rows"><div class="lines" aria-hidden="true"></div>${rows.join("")}`
+      + `<div class="today" aria-hidden="true"></div></div>`
       + `${empty}</div>`;
   }
 
