@@ -9,8 +9,9 @@ import { DAY_COUNT, addDays, dayBounds, startOfWeek, timeAt } from "./week.js";
 
 const PHONE = window.matchMedia("(max-width: 640px)");
 const HOUR = 3_600_000;
-// One entry per snapshot drawn: {bookings, fetchMs, renderMs, paintMs, toPaintMs, allDrawnMs},
-// and restFetchMs when the rows on screen came first (then the first five are theirs).
+// One entry per snapshot drawn: {bookings, fetchMs, renderMs, paintMs, toPaintMs,
+// drawnAtPaint, allDrawnMs}, and restFetchMs when the rows on screen came first (then
+// fetchMs … drawnAtPaint are theirs).
 const metrics = { snapshots: [], applyMs: [] };
 window.dashboardMetrics = metrics;
 
@@ -177,6 +178,7 @@ class Dashboard {
         entry.paintMs = performance.now() - frame;
         entry.toPaintMs = performance.now() - started;
         performance.mark("schedule-painted");
+        entry.drawnAtPaint = this.view.elements.size; // bookings in that frame
         resolve();
       });
     }));
