@@ -9,6 +9,7 @@ import { io } from "socket.io-client";
 
 const ACK_TIMEOUT = 10_000;
 const RESOURCE_PAGE = 200; // the most GET /v1/resources lists at once
+const PAINT_WAIT_MS = 1000;
 
 export class LiveSchedule {
   constructor(session, hooks) {
@@ -103,7 +104,10 @@ export class LiveSchedule {
         state.seq = null;
         state.partial = true;
         this.state = state;
-        await this.hooks.onPreview(state, started, performance.now() - started);
+        // The whole week once that frame is painted, or after PAINT_WAIT_MS in a tab
+        // hidden meanwhile (it paints no frames).
+        const waited = new Promise((resolve) => setTimeout(resolve, PAINT_WAIT_MS));
+        await Promise.race([this.hooks.onPreview(state, started, performance.now() - started), waited]);
         if (generation !== this.generation) return;
         previewed = true;
       }

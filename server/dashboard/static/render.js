@@ -307,6 +307,9 @@ export class ScheduleView {
     this.elements.get(id)?.remove();
     this.elements.delete(id);
     if (!after || !this.inWeek(after)) return;
+    // A row a partial state left empty is drawn from the whole week, which has it (or an
+    // event after it does).
+    if (this.state.partial && !this.drawnRows?.inner.has(after.resource_id)) return;
     const waiting = this.waiting.get(after.resource_id);
     if (waiting) return waiting.push(id); // its row is drawn in a moment, from the state
     const track = this.track(after.resource_id);
