@@ -237,7 +237,10 @@ async def test_the_rows_on_screen_come_first_and_the_whole_week_agrees(
         await route.continue_()
 
     await page.click("#next")
-    await expect(page.locator("[data-booking-id]")).to_have_count(0)
+    await page.wait_for_function(  # the next week loaded in full: its requests are over
+        "window.dashboardMetrics.snapshots.length >= 2"
+        " && window.dashboardMetrics.snapshots.at(-1).allDrawnMs !== undefined"
+    )
     await page.route("**/v1/schedule?*", between)
     await page.click("#prev")
     made = page.locator("[data-booking-id]", has_text="Meanwhile")
