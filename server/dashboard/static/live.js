@@ -76,8 +76,8 @@ export class LiveSchedule {
     if (this.socket?.connected) this.snapshot();
   }
 
-  // The window's snapshot. When the resources are known (another week, a resync), the
-  // bookings of the rows on screen come first, in a small answer drawn at once
+  // The window's snapshot. The bookings of the rows on screen come first (which rows: from
+  // the resources shown, or at first from their list), in a small answer drawn at once
   // (onPreview, a partial state that buffers events like any state without a seq); the
   // whole window is asked for once that frame is painted, and it alone sets the seq.
   async snapshot() {
