@@ -6,7 +6,7 @@ import time
 
 import asyncpg
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from tests.dashboard.conftest import Contexts, DashServer, shot, sign_in
 from tests.dashboard.helpers import book, head, resource
@@ -206,3 +206,51 @@ async def prune_events(dash: DashServer, tenant: Tenant) -> None:
         )
     finally:
         await conn.close()
+
+
+async def test_the_rows_on_screen_come_first_and_the_whole_week_agrees(
+    dash: DashServer, contexts: Contexts
+) -> None:
+    """Another week with more rows than a screen: the rows on screen are asked for first
+    (``resource_ids``), then the whole week; a change committed between the two answers
+    shows in the rows drawn first, once and current."""
+    tenant = await signup(dash.http)
+    rows = [await resource(dash.http, tenant, f"Row {n:02d}") for n in range(40)]
+    first = await book(dash.http, tenant.token, rows[0], 9, 2, title="First row")
+    last = await book(dash.http, tenant.token, rows[39], 10, 2, title="Last row")
+    page = await contexts.page(**UTC_WIDE)
+    await sign_in(page, tenant.slug, tenant.admin["email"], PASSWORD)
+    await expect(page.locator("[data-booking-id]")).to_have_count(2)
+    asked: list[str] = []
+    meanwhile: list[str] = []
+
+    async def between(route: Route) -> None:
+        url = route.request.url
+        asked.append(url)
+        if "resource_ids" not in url and not meanwhile:  # the whole week, after the rows
+            made = await book(dash.http, tenant.token, rows[1], 12, 1, title="Meanwhile")
+            meanwhile.append(made["id"])
+            cancelled = await dash.http.post(
+                f"/v1/bookings/{first['id']}/cancel", json={}, headers=tenant.headers
+            )
+            assert cancelled.status_code == 200, cancelled.text
+        await route.continue_()
+
+    await page.click("#next")
+    await page.wait_for_function(  # the next week loaded in full: its requests are over
+        "window.dashboardMetrics.snapshots.length >= 2"
+        " && window.dashboardMetrics.snapshots.at(-1).allDrawnMs !== undefined"
+    )
+    await page.route("**/v1/schedule?*", between)
+    await page.click("#prev")
+    made = page.locator("[data-booking-id]", has_text="Meanwhile")
+    await expect(made).to_have_count(1)
+    assert await made.get_attribute("data-booking-id") in meanwhile
+    await expect(page.locator(f'[data-booking-id="{last["id"]}"]')).to_have_count(1)
+    await expect(page.locator(f'[data-booking-id="{first["id"]}"]')).to_have_attribute(
+        "data-status", "cancelled"
+    )
+    await expect(page.locator("[data-booking-id]")).to_have_count(3)
+    assert len(asked) == 2 and "resource_ids" in asked[0] and "resource_ids" not in asked[1]
+    assert rows[0] in asked[0] and rows[39] not in asked[0]
+    assert await seq_of(page) == await head(dash.http, tenant)

@@ -1,7 +1,8 @@
 """Speed in the browser: first paint of a full week, and applying one live event.
 
 Targets (docs/dashboard.md): a week of 200 resources and 5,000 bookings painted within
-500 ms of asking for its snapshot; one event applied within 16 ms (a frame). The test
+500 ms of asking for it (the rows on screen with all their bookings); one event applied
+within 16 ms (a frame). The test
 prints the measured figures and asserts generous bounds, so that a loaded 2-core machine
 does not make it flaky.
 """
@@ -131,15 +132,24 @@ async def test_a_full_week_paints_fast_and_events_apply_in_a_frame(
     weeks = await page.evaluate(full_weeks)
 
     def figure(name: str) -> str:
-        values = [week[name] for week in weeks]
+        values = [week.get(name, float("nan")) for week in weeks]
         return f"{values[0]:.0f} ms cold, {statistics.median(values[1:]):.0f} ms warm"
 
     print(
         f"\nfirst paint of {RESOURCES} resources x {RESOURCES * PER_RESOURCE} bookings:"
-        f" {figure('toPaintMs')} (median of 3); of which fetching the snapshot"
+        f" {figure('toPaintMs')} (median of 3); of which fetching the rows on screen"
         f" {figure('fetchMs')}, building the DOM {figure('renderMs')}, style, layout and"
-        f" paint {figure('paintMs')}; every row drawn after {figure('allDrawnMs')}"
+        f" paint {figure('paintMs')}; the whole week fetched in {figure('restFetchMs')},"
+        f" every row drawn after {figure('allDrawnMs')}"
     )
+    # The first frame holds every booking of the rows it shows: what it measures is the
+    # week as a user sees it, not an empty grid.
+    on_screen = await page.evaluate(
+        "[...document.querySelectorAll('.track')]"
+        ".filter(t => t.getBoundingClientRect().top < innerHeight).length"
+    )
+    assert on_screen >= 10
+    assert min(week["drawnAtPaint"] for week in weeks) >= on_screen * PER_RESOURCE
     cpu = await main_thread_cpu(contexts, page, tmp_path / "trace.json")
     print(
         "the same, as CPU time of the page's main thread (a Chromium trace; what the load"

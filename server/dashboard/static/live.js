@@ -1,11 +1,15 @@
 // The schedule kept live: a GET /v1/schedule snapshot, then socket events applied by seq
 // (docs/realtime.md "Keeping a schedule in sync"). Duplicates are dropped; a gap, a
 // heartbeat ahead of us or a reconnect calls `sync`; `410 resync_required` (or a new week)
-// takes a fresh snapshot. Listeners: onReset(state) after a snapshot, onChange(kind, after,
-// before) per applied change, onSeq(seq), onConnection(online).
+// takes a fresh snapshot. Listeners: rowsFirst() → whether to load the rows on screen first,
+// rowsOnScreen(resources) → their ids (or null),
+// onPreview(state) → a promise of its painted frame, onReset(state) after a snapshot,
+// onChange(kind, after, before) per applied change, onSeq(seq), onConnection(online).
 import { io } from "socket.io-client";
 
 const ACK_TIMEOUT = 10_000;
+const RESOURCE_PAGE = 200; // the most GET /v1/resources lists at once
+const PAINT_WAIT_MS = 1000;
 
 export class LiveSchedule {
   constructor(session, hooks) {
@@ -72,36 +76,83 @@ export class LiveSchedule {
     if (this.socket?.connected) this.snapshot();
   }
 
+  // The window's snapshot. The bookings of the rows on screen come first (which rows: from
+  // the resources shown, or at first from their list), in a small answer drawn at once
+  // (onPreview, a partial state that buffers events like any state without a seq); the
+  // whole window is asked for once that frame is painted, and it alone sets the seq.
   async snapshot() {
     const generation = ++this.generation;
     this.state.seq = null;
     const { from, to } = this.window;
-    const query = new URLSearchParams({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
     const started = performance.now();
     performance.mark("schedule-requested");
+    let known = this.state.resources;
+    if (!known.size && this.hooks.rowsFirst?.()) {
+      // The first snapshot: the list of resources (a small answer) says which rows the
+      // screen shows. Without it (refused, or more than a page), the whole window comes.
+      known = await this.listResources().catch(() => new Map());
+      if (generation !== this.generation) return;
+    }
+    const onScreen = known.size ? this.hooks.rowsOnScreen(known) : null;
+    let previewed = false;
+    if (onScreen?.length) {
+      // A refused preview (a resource gone meanwhile) costs nothing: the whole window follows.
+      const body = await this.fetchWindow(from, to, onScreen).catch(() => null);
+      if (generation !== this.generation) return; // a newer window or snapshot won
+      if (body) {
+        const state = this.stateOf(body, new Map(known));
+        state.seq = null;
+        state.partial = true;
+        this.state = state;
+        // The whole week once that frame is painted, or after PAINT_WAIT_MS in a tab
+        // hidden meanwhile (it paints no frames).
+        const waited = new Promise((resolve) => setTimeout(resolve, PAINT_WAIT_MS));
+        await Promise.race([this.hooks.onPreview(state, started, performance.now() - started), waited]);
+        if (generation !== this.generation) return;
+        previewed = true;
+      }
+    }
+    const asked = performance.now();
     let body;
     try {
-      body = await this.session.request("GET", `/v1/schedule?${query}`);
+      body = await this.fetchWindow(from, to);
     } catch (err) {
       if (generation === this.generation) this.hooks.onError(err);
       return;
     }
-    if (generation !== this.generation) return; // a newer window or snapshot won
-    const state = emptyState();
-    state.projects = this.state.projects; // listed apart, kept across snapshots
-    state.seq = body.seq;
-    for (const r of body.resources) state.resources.set(r.id, r);
-    for (const b of body.bookings) state.bookings.set(b.id, b);
-    // Holds and time off appear once the schedule lists them.
-    if (Array.isArray(body.holds)) state.holds = new Map(body.holds.map((h) => [h.id, h]));
-    if (Array.isArray(body.time_off)) state.timeOff = new Map(body.time_off.map((t) => [t.id, t]));
+    if (generation !== this.generation) return;
+    const state = this.stateOf(body, new Map());
     this.state = state;
-    this.hooks.onReset(state, started, performance.now() - started);
+    this.hooks.onReset(state, started, performance.now() - asked, previewed);
     this.hooks.onSeq(state.seq);
     const pending = this.buffer.sort((a, b) => a.seq - b.seq);
     this.buffer = [];
     for (const event of pending) this.receive(event);
     this.catchUp();
+  }
+
+  async listResources() {
+    const page = await this.session.request("GET", `/v1/resources?limit=${RESOURCE_PAGE}`);
+    return new Map(page.next_cursor ? [] : page.items.map((r) => [r.id, r]));
+  }
+
+  fetchWindow(from, to, resourceIds) {
+    const query = new URLSearchParams({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+    if (resourceIds) query.set("resource_ids", resourceIds.join(","));
+    return this.session.request("GET", `/v1/schedule?${query}`);
+  }
+
+  stateOf(body, resources) {
+    const state = emptyState();
+    state.projects = this.state.projects; // listed apart, kept across snapshots
+    state.seq = body.seq;
+    state.resources = resources;
+    for (const r of body.resources) resources.set(r.id, r);
+    for (const b of body.bookings) state.bookings.set(b.id, b);
+    // Holds and time off appear once the schedule lists them.
+    if (Array.isArray(body.holds)) state.holds = new Map(body.holds.map((h) => [h.id, h]));
+    if (Array.isArray(body.time_off)) state.timeOff = new Map(body.time_off.map((t) => [t.id, t]));
+    return state;
   }
 
   receive(event) {
@@ -203,5 +254,6 @@ function emptyState() {
     projects: new Map(),
     holds: null,
     timeOff: null,
+    partial: false, // true: only the rows on screen are loaded (their bookings, holds, time off)
   };
 }

@@ -9,7 +9,9 @@ import { DAY_COUNT, addDays, dayBounds, startOfWeek, timeAt } from "./week.js";
 
 const PHONE = window.matchMedia("(max-width: 640px)");
 const HOUR = 3_600_000;
-// One entry per snapshot drawn: {bookings, fetchMs, renderMs, paintMs, toPaintMs, allDrawnMs}.
+// One entry per snapshot drawn: {bookings, fetchMs, renderMs, paintMs, toPaintMs,
+// drawnAtPaint, allDrawnMs}, and restFetchMs when the rows on screen came first (then
+// fetchMs … drawnAtPaint are theirs).
 const metrics = { snapshots: [], applyMs: [] };
 window.dashboardMetrics = metrics;
 
@@ -74,7 +76,11 @@ class Dashboard {
     });
     this.view.phone = PHONE.matches;
     this.live = new LiveSchedule(session, {
-      onReset: (state, started, fetchMs) => this.reset(state, started, fetchMs),
+      rowsFirst: () => this.view.loadsRowsFirst(),
+      rowsOnScreen: (resources) => this.view.rowsToLoadFirst(resources),
+      onPreview: (state, started, fetchMs) => this.reset(state, started, fetchMs),
+      onReset: (state, started, fetchMs, previewed) => previewed
+        ? this.completed(state, fetchMs) : this.reset(state, started, fetchMs),
       onChange: (kind, type, after, before) => this.changed(kind, after, before),
       onSeq: (seq) => this.view.setSeq(seq),
       onConnection: setConnection,
@@ -154,9 +160,11 @@ class Dashboard {
     this.live.setWindow(bounds[0], bounds[DAY_COUNT]);
   }
 
+  // A snapshot, or the rows on screen of one: draw it and time its first frame. Resolves
+  // once that frame is painted.
   reset(state, started, fetchMs) {
     const t0 = performance.now();
-    const entry = { bookings: state.bookings.size, fetchMs };
+    const entry = { bookings: state.bookings.size, fetchMs, started };
     metrics.snapshots.push(entry);
     this.drawn = entry;
     this.fillFilters(state);
@@ -164,20 +172,28 @@ class Dashboard {
     entry.renderMs = performance.now() - t0;
     // A frame callback runs before that frame's style, layout and paint; a task queued from
     // it runs after them.
-    requestAnimationFrame(() => {
+    return new Promise((resolve) => requestAnimationFrame(() => {
       const frame = performance.now();
       setTimeout(() => {
         entry.paintMs = performance.now() - frame;
         entry.toPaintMs = performance.now() - started;
         performance.mark("schedule-painted");
+        entry.drawnAtPaint = this.view.elements.size; // bookings in that frame
+        resolve();
       });
-    });
-    entry.started = started;
+    }));
+  }
+
+  // The whole snapshot after its rows on screen were drawn: fill in the others.
+  completed(state, fetchMs) {
+    if (this.drawn) Object.assign(this.drawn, { bookings: state.bookings.size, restFetchMs: fetchMs });
+    this.fillFilters(state);
+    this.redraw(() => this.view.complete(state));
   }
 
   // Draw the whole state; the first draw to finish after a snapshot times its last row.
-  redraw() {
-    this.view.render(this.live.state).then((done) => {
+  redraw(draw = () => this.view.render(this.live.state)) {
+    draw().then((done) => {
       if (!done || !this.drawn) return;
       this.drawn.allDrawnMs = performance.now() - this.drawn.started;
       performance.mark("schedule-drawn");

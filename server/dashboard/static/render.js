@@ -10,10 +10,15 @@ const BLOCKING = new Set(["pending", "confirmed", "completed"]);
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 const esc = (value) => String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c]);
 const pct = (x) => `${(x * 100).toFixed(3)}%`;
-// Rows drawn with the first frame; the bookings of the rows below follow in slices of
-// SLICE_MS between frames (a screen shows about 25 rows).
-const FIRST_ROWS = 30;
+// A row's height in rem, as --row-h in dashboard.css: the rows a screen can show are drawn
+// with the first frame, the bookings of the others follow in slices of SLICE_MS between
+// frames, starting after that frame.
+const ROW_REM = 2.6;
 const SLICE_MS = 8;
+
+// What a partial drawing and the whole state must agree on to keep the drawn rows.
+const rowsKey = (resources) =>
+  resources.map((r) => `${r.id}\t${r.name}\t${r.kind}\t${r.is_active}`).join("\n");
 
 export class ScheduleView {
   constructor(root, { names, canCreate }) {
@@ -29,6 +34,7 @@ export class ScheduleView {
     this.day = 0;
     this.elements = new Map(); // booking id -> element
     this.waiting = new Map(); // resource id -> booking ids of a row not drawn yet
+    this.drawnRows = null; // a partial state's drawn rows: {key, inner: row id -> HTML}
     this.drawing = 0; // bumps on every render: a stale fill stops
   }
 
@@ -41,9 +47,9 @@ export class ScheduleView {
     document.getElementById("range").textContent = formatRange(bounds);
   }
 
-  visibleResources() {
+  visibleResources(resources = this.state.resources) {
     const { kind, skill } = this.filter;
-    return [...this.state.resources.values()]
+    return [...resources.values()]
       .filter((r) => (!kind || r.kind === kind) && (!skill || r.skills.includes(skill)))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -54,16 +60,54 @@ export class ScheduleView {
     return end > this.bounds[0] && start < this.bounds[DAY_COUNT];
   }
 
-  // Draw everything; resolves once the last row's bookings are in the page.
+  // Draw everything; resolves true once the last row's bookings are in the page, false if
+  // another drawing replaced this one or the state is partial (`complete` fills it in).
   render(state) {
     this.state = state;
     this.root.setAttribute("aria-busy", "false");
     this.elements.clear();
     this.waiting.clear();
+    this.drawnRows = null;
     const drawing = ++this.drawing;
     this.root.innerHTML = this.phone ? this.listHtml() : this.gridHtml();
     this.collect(this.root);
     this.placeToday();
+    return state.partial ? Promise.resolve(false) : this.fillWaiting(drawing);
+  }
+
+  // The whole state after a partial one (the rows on screen) was drawn: the same rows in
+  // the same order keep their elements; a drawn row whose content changed meanwhile is
+  // redrawn, the others are filled in slices. Anything else draws everything again.
+  complete(state) {
+    const drawn = this.drawnRows;
+    this.state = state;
+    const resources = this.visibleResources();
+    if (this.phone || !drawn || drawn.key !== rowsKey(resources)) return this.render(state);
+    this.drawnRows = null;
+    this.waiting.clear();
+    const drawing = ++this.drawing;
+    const { bands, booked } = this.byRow();
+    const above = []; // rows above the screen: filled after those below it
+    let below = false;
+    for (const r of resources) {
+      const ids = booked.get(r.id) ?? [];
+      const html = drawn.inner.get(r.id);
+      if (html === undefined) {
+        const band = bands.get(r.id);
+        if (band) this.track(r.id)?.insertAdjacentHTML("afterbegin", band);
+        if (ids.length && below) this.waiting.set(r.id, ids);
+        else if (ids.length) above.push([r.id, ids]);
+        continue;
+      }
+      below = true;
+      const inner = (bands.get(r.id) ?? "") + this.rowHtml(r.id, ids);
+      if (inner === html) continue;
+      const track = this.track(r.id);
+      for (const el of track.querySelectorAll("[data-booking-id]")) this.elements.delete(el.dataset.bookingId);
+      track.innerHTML = inner;
+      this.collect(track);
+    }
+    for (const [rid, ids] of above) this.waiting.set(rid, ids);
     return this.fillWaiting(drawing);
   }
 
@@ -88,7 +132,8 @@ export class ScheduleView {
         }
         resolve(true);
       };
-      if (this.waiting.size) setTimeout(slice);
+      // After the first frame: a slice run before it would delay it and add to its layout.
+      if (this.waiting.size) requestAnimationFrame(() => setTimeout(slice));
       else resolve(true);
     });
   }
@@ -106,18 +151,10 @@ export class ScheduleView {
     return this.root.querySelector(`.track[data-row="${CSS.escape(rid)}"]`);
   }
 
-  gridHtml() {
-    const days = [];
-    for (let i = 0; i < DAY_COUNT; i++) {
-      const today = Date.now() >= this.bounds[i] && Date.now() < this.bounds[i + 1];
-      days.push(`<div class="day${today ? " is-today" : ""}" role="columnheader">`
-        + `${esc(formatDay(this.bounds[i]))}<small>${this.hoursLabel()}</small></div>`);
-    }
+  // Each row's holds and time off (one HTML string) and booking ids in the week.
+  byRow() {
     const bands = new Map();
-    const add = (rid, html) => {
-      if (!bands.has(rid)) bands.set(rid, []);
-      bands.get(rid).push(html);
-    };
+    const add = (rid, html) => bands.set(rid, (bands.get(rid) ?? "") + html);
     for (const off of this.state.timeOff?.values() ?? []) {
       if (this.inWeek(off)) add(off.resource_id, this.bandHtml(off, "off", "Time off"));
     }
@@ -130,10 +167,30 @@ export class ScheduleView {
       if (!booked.has(b.resource_id)) booked.set(b.resource_id, []);
       booked.get(b.resource_id).push(b.id);
     }
-    const rows = this.visibleResources().map((r, index) => {
+    return { bands, booked };
+  }
+
+  // The rows on screen are drawn in full; the bookings of the others wait for slices
+  // (those below the screen first), or, in a partial state, for `complete`.
+  gridHtml() {
+    const days = [];
+    for (let i = 0; i < DAY_COUNT; i++) {
+      const today = Date.now() >= this.bounds[i] && Date.now() < this.bounds[i + 1];
+      days.push(`<div class="day${today ? " is-today" : ""}" role="columnheader">`
+        + `${esc(formatDay(this.bounds[i]))}<small>${this.hoursLabel()}</small></div>`);
+    }
+    const { bands, booked } = this.byRow();
+    const resources = this.visibleResources();
+    const [first, last] = this.rowsOnScreen();
+    const drawn = new Map(); // row id -> the HTML drawn in its track
+    const above = []; // filled after the rows below the screen
+    const rows = resources.map((r, index) => {
       const ids = booked.get(r.id) ?? [];
-      let inner = (bands.get(r.id) ?? []).join("");
-      if (index < FIRST_ROWS) inner += this.rowHtml(r.id, ids);
+      let inner = bands.get(r.id) ?? "";
+      if (index >= first && index < last) {
+        inner += this.rowHtml(r.id, ids);
+        drawn.set(r.id, inner);
+      } else if (ids.length && index < first) above.push([r.id, ids]);
       else if (ids.length) this.waiting.set(r.id, ids);
       const label = `${r.name} (${r.kind})`;
       const track = this.canCreate
@@ -142,12 +199,41 @@ export class ScheduleView {
         + `<small>${esc(r.kind)}${r.is_active ? "" : " · inactive"}</small></div>`
         + `<div class="track" role="gridcell" data-row="${esc(r.id)}" ${track}>${inner}</div></div>`;
     });
+    for (const [rid, ids] of above) this.waiting.set(rid, ids);
+    if (this.state.partial) this.drawnRows = { key: rowsKey(resources), inner: drawn };
     const empty = rows.length ? "" : `<p class="empty">No resources match.</p>`;
     return `<div class="grid" role="grid" aria-label="Week schedule">`
       + `<div class="row head" role="row"><div class="res" role="columnheader">Resource</div>`
       + `<div class="days">${days.join("")}</div></div>`
-      + `<div class="rows">${rows.join("")}<div class="today" aria-hidden="true"></div></div>`
+      + `<div class="rows"><div class="lines" aria-hidden="true"></div>${rows.join("")}`
+      + `<div class="today" aria-hidden="true"></div></div>`
       + `${empty}</div>`;
+  }
+
+  // Whether the rows on screen are worth loading first: not in the day list (it shows
+  // every row), nor in a hidden tab (the rest is asked for after a painted frame, and a
+  // hidden tab paints none).
+  loadsRowsFirst() {
+    return !this.phone && !document.hidden;
+  }
+
+  // The ids of the rows on screen, to load first, when there are more rows than that;
+  // else null.
+  rowsToLoadFirst(resources) {
+    if (!this.loadsRowsFirst()) return null;
+    const rows = this.visibleResources(resources);
+    const [first, last] = this.rowsOnScreen();
+    return rows.length > last - first ? rows.slice(first, last).map((r) => r.id) : null;
+  }
+
+  // The indexes [first, last) of the rows that can be on screen (one more, for rounding),
+  // from where the grid starts in the viewport (read before the grid is written: no
+  // forced layout of a changed page) and a row's height.
+  rowsOnScreen() {
+    const row = ROW_REM * parseFloat(getComputedStyle(document.documentElement).fontSize);
+    const top = this.root.getBoundingClientRect().top;
+    const first = Math.max(0, Math.floor(-top / row));
+    return [first, first + Math.ceil((window.innerHeight - Math.max(top, 0)) / row) + 1];
   }
 
   hoursLabel() {
@@ -221,6 +307,9 @@ export class ScheduleView {
     this.elements.get(id)?.remove();
     this.elements.delete(id);
     if (!after || !this.inWeek(after)) return;
+    // A row a partial state left empty is drawn from the whole week, which has it (or an
+    // event after it does).
+    if (this.state.partial && !this.drawnRows?.inner.has(after.resource_id)) return;
     const waiting = this.waiting.get(after.resource_id);
     if (waiting) return waiting.push(id); // its row is drawn in a moment, from the state
     const track = this.track(after.resource_id);
