@@ -13,8 +13,10 @@ from typing import Any
 
 import httpx
 import jwt
+import msgspec
 import pytest
 
+from server.auth import tokens
 from server.auth.tokens import issue_access_token
 from server.config import Settings
 from tests.factories import auth, signup
@@ -141,3 +143,49 @@ async def test_bad_claims(
     tenant = await signup(client)
     claims = _claims(settings, tenant.id, tenant.admin["id"], **changes)
     await _assert_401(client, jwt.encode(claims, settings.require_jwt_secret(), "HS256"))
+
+
+def test_a_verified_token_is_kept_until_it_expires_and_the_memory_is_bounded(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = tokens._Verified(2)
+    monkeypatch.setattr(tokens, "_verified", kept)
+    user, tenant = uuid.uuid4(), uuid.uuid4()
+    token = issue_access_token(settings, user_id=user, tenant_id=tenant, role="member")
+    calls: list[str] = []
+    verify = tokens._verify
+
+    def counted(*args: Any) -> tokens.Claims:
+        calls.append(args[-1])
+        return verify(*args)
+
+    monkeypatch.setattr(tokens, "_verify", counted)
+    first = tokens.decode_access_token(settings, token)
+    assert tokens.decode_access_token(settings, token) == first
+    assert len(calls) == 1  # the second use did not verify again
+    # Another secret is another key: verified (and refused) on its own.
+    other = msgspec_replace(settings, jwt_secret="another-secret-" + "x" * 40)
+    with pytest.raises(tokens.Unauthorized):
+        tokens.decode_access_token(other, token)
+    # Once its exp has come, the kept entry is dropped and the token verified again (where
+    # PyJWT refuses it on its own clock).
+    calls.clear()
+    later = first.exp + 1
+    monkeypatch.setattr(tokens.time, "time", lambda: later)
+    tokens.decode_access_token(settings, token)
+    assert calls == [token]
+    monkeypatch.undo()
+    # Bounded: the least recently used entry goes first.
+    kept = tokens._Verified(2)
+    monkeypatch.setattr(tokens, "_verified", kept)
+    made = [
+        issue_access_token(settings, user_id=user, tenant_id=tenant, role="member")
+        for _ in range(3)
+    ]
+    for one in made:
+        tokens.decode_access_token(settings, one)
+    assert [key[-1] for key in kept.entries] == made[1:]
+
+
+def msgspec_replace(settings: Settings, **changes: Any) -> Settings:
+    return msgspec.structs.replace(settings, **changes)
