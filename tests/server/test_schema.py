@@ -217,7 +217,7 @@ async def test_run_translates_raw_connection_errors_too(db: Database) -> None:
     await book(db, scope, 10, 12)
 
     async def overlapping(tx: Tx) -> uuid.UUID:
-        return await insert_booking(tx.conn, scope, asyncpg.Range(at(10), at(11)))
+        return await insert_booking(await tx.connection(), scope, asyncpg.Range(at(10), at(11)))
 
     with pytest.raises(errors.BookingConflict):
         await db.run(scope.ctx, overlapping)
