@@ -11,8 +11,7 @@ from uuid import UUID
 import asyncpg
 
 from bench.report import Check
-
-BLOCKING = ("pending", "confirmed", "completed")
+from server.bookings.statuses import BLOCKING
 
 
 def find_overlaps(rows: Iterable[tuple[Any, datetime, datetime]]) -> list[tuple[Any, datetime]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import msgspec
 import pytest
@@ -13,6 +13,7 @@ import pytest
 from realtime import gateway
 from server.availability import service as availability
 from server.bookings import service as bookings
+from server.bookings.statuses import BLOCKING, Status
 from server.config import Settings
 from server.events.routes import EventsQuery
 from server.idempotency import service as idempotency
@@ -94,3 +95,19 @@ def test_a_quoted_number_is_the_codes(doc: str, pattern: str, value: Callable[[]
     found = re.findall(pattern, (DOCS / doc).read_text())
     assert found, f"{doc} no longer says {pattern!r}: update this test with the text"
     assert {int(n.replace(",", "")) for n in found} == {value()}
+
+
+def test_the_statuses_docs_call_blocking_are_the_codes() -> None:
+    """The Statuses section names them; elsewhere a list in brackets after "block…" that
+    names a status names all of them and no other."""
+    text = (DOCS / "bookings.md").read_text()
+    (named,) = re.findall(r"\n((?:`\w+`(?:, | and ))+`\w+`) \*\*block time\*\*", text)
+    assert tuple(re.findall(r"`(\w+)`", named)) == BLOCKING
+    lists = [
+        (doc.name, [w for w in re.findall(r"\w+", listed) if w in get_args(Status)])
+        for doc in sorted(DOCS.glob("*.md"))
+        for listed in re.findall(r"\bblock[^()]{0,40}\(([^()]*?)(?:\)|:|;)", doc.read_text())
+    ]
+    quoted = [(doc, tuple(words)) for doc, words in lists if words]
+    assert len(quoted) >= 4
+    assert [q for q in quoted if q[1] != BLOCKING] == []

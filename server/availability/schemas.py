@@ -8,9 +8,8 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
+from server.bookings.statuses import BlockingStatus
 from server.schemas import AwareDatetime, Check, Limit, Out, Schema, check_calendar_time
-
-BlockingStatus = Literal["pending", "confirmed", "completed"]
 
 
 class AvailabilityQuery(Schema):

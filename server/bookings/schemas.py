@@ -8,10 +8,10 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
+from server.bookings.statuses import Status
 from server.pagination import PageQuery
 from server.schemas import AwareDatetime, Check, Out, Reason, Schema, check_calendar_time
 
-Status = Literal["pending", "confirmed", "completed", "rejected", "expired", "cancelled"]
 Title = Annotated[str, Meta(max_length=200)]
 Note = Annotated[str, Meta(max_length=4000)]
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.availability.hours import within_working_hours
+from server.bookings.statuses import BLOCKING
 from server.sql import QUERIES, Query
 
 Row = Mapping[str, Any]
@@ -74,15 +75,14 @@ def _active(resource: Row) -> bool:
 RULES: tuple[Rule, ...] = (
     Rule(
         name="no_overlap",
-        description="No two blocking bookings (pending, confirmed, completed) of one resource"
-        " overlap.",
+        description=f"No two blocking bookings ({', '.join(BLOCKING)}) of one resource overlap.",
         check=QUERIES["verify_no_overlap"],
         model=Blocked(QUERIES["solver_booked"]),
     ),
     Rule(
         name="project_budget",
-        description="A project's booked hours (pending, confirmed and completed bookings) stay"
-        " within its budget_hours.",
+        description=f"A project's booked hours (its blocking bookings: {', '.join(BLOCKING)})"
+        " stay within its budget_hours.",
         check=QUERIES["verify_project_budget"],
         model=Budget(QUERIES["solver_budgets"]),
     ),

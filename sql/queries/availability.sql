@@ -6,7 +6,7 @@ LEFT JOIN LATERAL (
     SELECT 'booking' AS kind, b.id, lower(b.period) AS start, upper(b.period) AS "end", b.status
     FROM bookings b
     WHERE b.tenant_id = r.tenant_id AND b.resource_id = r.id
-      AND b.status IN ('pending', 'confirmed', 'completed')
+      AND app_blocking(b.status)
       AND b.period && tstzrange(:start, :end, '[)')
     UNION ALL
     SELECT 'hold', h.id, lower(h.period), upper(h.period), 'held'
@@ -39,7 +39,7 @@ SELECT resource_id, lower(period) AS start, upper(period) AS "end"
 FROM bookings
 WHERE tenant_id = :tenant_id AND resource_id = any(:resource_ids::uuid[])
   AND period && tstzrange(:start, :end, '[)')
-  AND status IN ('pending', 'confirmed', 'completed')
+  AND app_blocking(status)
 UNION ALL
 SELECT resource_id, lower(period), upper(period)
 FROM holds

@@ -57,7 +57,7 @@ SELECT id, number, lower(period) AS start, upper(period) AS "end", status
 FROM bookings
 WHERE tenant_id = :tenant_id AND resource_id = :resource_id
   AND period && tstzrange(:start, :end, '[)')
-  AND status IN ('pending', 'confirmed', 'completed')
+  AND app_blocking(status)
   AND (:excluding::uuid IS NULL OR id <> :excluding)
 ORDER BY lower(period), id
 LIMIT 20;

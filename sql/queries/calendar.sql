@@ -8,7 +8,7 @@ LEFT JOIN LATERAL (
            version, updated_at
     FROM bookings
     WHERE tenant_id = r.tenant_id AND resource_id = r.id
-      AND status IN ('pending', 'confirmed', 'completed')
+      AND app_blocking(status)
       AND period && tstzrange(:start::timestamptz, :end::timestamptz, '[)')
     ORDER BY lower(period) DESC, id DESC
     LIMIT :limit
@@ -51,7 +51,7 @@ SELECT b.id, b.number, b.title, b.note, lower(b.period) AS start, upper(b.period
 FROM bookings b
 JOIN resources r ON r.tenant_id = b.tenant_id AND r.id = b.resource_id
 WHERE b.tenant_id = :tenant_id AND b.requester_id = :user_id
-  AND b.status IN ('pending', 'confirmed', 'completed')
+  AND app_blocking(b.status)
   AND b.period && tstzrange(:start::timestamptz, :end::timestamptz, '[)')
 ORDER BY lower(b.period) DESC, b.id DESC
 LIMIT :limit;

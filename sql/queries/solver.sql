@@ -7,8 +7,8 @@ SELECT a.id AS subject_id,
 FROM bookings a
 JOIN bookings b ON b.tenant_id = a.tenant_id AND b.resource_id = a.resource_id
     AND a.number < b.number AND a.period && b.period
-    AND b.status IN ('pending', 'confirmed', 'completed')
-WHERE a.tenant_id = :tenant_id AND a.status IN ('pending', 'confirmed', 'completed')
+    AND app_blocking(b.status)
+WHERE a.tenant_id = :tenant_id AND app_blocking(a.status)
   AND a.period && tstzrange(:start::timestamptz, :end::timestamptz, '[)')
 ORDER BY a.number, b.number;
 
@@ -24,7 +24,7 @@ WHERE p.tenant_id = :tenant_id AND p.budget_hours IS NOT NULL
   AND EXISTS (
       SELECT 1 FROM bookings b
       WHERE b.tenant_id = p.tenant_id AND b.project_id = p.id
-        AND b.status IN ('pending', 'confirmed', 'completed')
+        AND app_blocking(b.status)
         AND b.period && tstzrange(:start::timestamptz, :end::timestamptz, '[)'))
 ORDER BY p.name, p.id;
 
@@ -38,7 +38,7 @@ SELECT b.id AS subject_id, lower(b.period) AS start, upper(b.period) AS "end",
 FROM bookings b
 JOIN resources r ON r.tenant_id = b.tenant_id AND r.id = b.resource_id
 JOIN users u ON u.tenant_id = b.tenant_id AND u.id = b.requester_id
-WHERE b.tenant_id = :tenant_id AND b.status IN ('pending', 'confirmed', 'completed')
+WHERE b.tenant_id = :tenant_id AND app_blocking(b.status)
   AND u.role = 'member' AND r.working_hours IS NOT NULL
   AND b.period && tstzrange(:start::timestamptz, :end::timestamptz, '[)')
 ORDER BY b.number;
@@ -50,7 +50,7 @@ SELECT b.id AS subject_id,
            b.number, r.name, b.created_at, r.deactivated_at) AS detail
 FROM bookings b
 JOIN resources r ON r.tenant_id = b.tenant_id AND r.id = b.resource_id
-WHERE b.tenant_id = :tenant_id AND b.status IN ('pending', 'confirmed', 'completed')
+WHERE b.tenant_id = :tenant_id AND app_blocking(b.status)
   AND r.deactivated_at IS NOT NULL AND b.created_at >= r.deactivated_at
   AND b.period && tstzrange(:start::timestamptz, :end::timestamptz, '[)')
 ORDER BY b.number;
@@ -64,7 +64,7 @@ SELECT b.id AS subject_id,
 FROM bookings b
 JOIN time_off t ON t.tenant_id = b.tenant_id AND t.resource_id = b.resource_id
     AND t.period && b.period
-WHERE b.tenant_id = :tenant_id AND b.status IN ('pending', 'confirmed', 'completed')
+WHERE b.tenant_id = :tenant_id AND app_blocking(b.status)
   AND b.period && tstzrange(:start::timestamptz, :end::timestamptz, '[)')
 ORDER BY b.number, t.id;
 
@@ -78,7 +78,7 @@ JOIN LATERAL (
     SELECT format('booking #%s', b.number) AS what
     FROM bookings b
     WHERE b.tenant_id = h.tenant_id AND b.resource_id = h.resource_id
-      AND b.period && h.period AND b.status IN ('pending', 'confirmed', 'completed')
+      AND b.period && h.period AND app_blocking(b.status)
     UNION ALL
     SELECT format('hold %s', g.id)
     FROM holds g
@@ -94,7 +94,7 @@ ORDER BY lower(h.period), h.id;
 SELECT resource_id, lower(period) AS start, upper(period) AS "end", id, number, status
 FROM bookings
 WHERE tenant_id = :tenant_id AND resource_id = any(:resource_ids::uuid[])
-  AND status IN ('pending', 'confirmed', 'completed')
+  AND app_blocking(status)
   AND period && tstzrange(:start, :end, '[)');
 
 -- solver_time_off --

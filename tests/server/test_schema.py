@@ -6,18 +6,18 @@ import itertools
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 import asyncpg
 import msgspec
 import pytest
 
 from server import errors
+from server.bookings.statuses import BLOCKING, Status
 from server.config import Settings
 from server.db import Context, Database, Tx
 
-BLOCKING = ("pending", "confirmed", "completed")
-NON_BLOCKING = ("cancelled", "rejected", "expired")
+NON_BLOCKING = tuple(s for s in get_args(Status) if s not in BLOCKING)
 DAY = datetime(2030, 1, 7, tzinfo=UTC)
 
 

@@ -17,8 +17,8 @@ async def _overlaps(db: Database, tenant_id: str) -> list[Any]:
             "SELECT a.id, b.id FROM bookings a JOIN bookings b"
             " ON a.tenant_id = b.tenant_id AND a.resource_id = b.resource_id AND a.id < b.id"
             " AND a.period && b.period"
-            " WHERE a.tenant_id = $1 AND a.status IN ('pending', 'confirmed', 'completed')"
-            " AND b.status IN ('pending', 'confirmed', 'completed')",
+            " WHERE a.tenant_id = $1 AND app_blocking(a.status)"
+            " AND app_blocking(b.status)",
             UUID(tenant_id),
         )
 

@@ -73,7 +73,7 @@ async def overlaps(db: Database, tenant_id: str) -> list[Any]:
         return await tx.fetch(
             "WITH blocks AS ("
             " SELECT 'b' AS kind, id, resource_id, period FROM bookings WHERE tenant_id = $1"
-            "  AND status IN ('pending', 'confirmed', 'completed')"
+            "  AND app_blocking(status)"
             " UNION ALL SELECT 'h', id, resource_id, period FROM holds WHERE tenant_id = $1"
             "  AND released_at IS NULL AND expires_at > clock_timestamp()"
             " UNION ALL SELECT 't', id, resource_id, period FROM time_off WHERE tenant_id = $1)"

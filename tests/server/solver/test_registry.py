@@ -24,7 +24,7 @@ LUNCH = Rule(
         """-- bookings overlapping a lunch hour
         SELECT b.id AS subject_id, format('booking #%s overlaps lunch', b.number) AS detail
         FROM bookings b
-        WHERE b.tenant_id = :tenant_id AND b.status IN ('pending', 'confirmed', 'completed')
+        WHERE b.tenant_id = :tenant_id AND app_blocking(b.status)
           AND b.period && tstzrange(:start::timestamptz, :end::timestamptz, '[)')
           AND EXISTS (
               SELECT 1 FROM generate_series(date_trunc('day', lower(b.period)), upper(b.period),
