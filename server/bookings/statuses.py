@@ -3,7 +3,7 @@
 A booking pending, confirmed or completed holds its resource for its period; rejected,
 expired and cancelled ones do not. Every check that means "blocking" (the exclusion
 constraint, the overlap checks, availability, the calendar, the solver) counts exactly
-``BLOCKING``. SQL spells the same set once, in ``app_blocking(status)`` (migration 0012);
+``BLOCKING``. SQL spells the same set once, in ``app_blocking(status)`` (migration 0011);
 tests/server/bookings/test_statuses.py keeps the two, the constraint and the dashboard's
 copy equal.
 """

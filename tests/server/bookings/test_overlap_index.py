@@ -1,4 +1,4 @@
-"""The overlap check (migration 0011) finds a slot through the exclusion constraint's index
+"""The overlap check (migration 0012) finds a slot through the exclusion constraint's index
 whatever the resource's history, and its definer functions answer only for the caller's
 tenant."""
 

@@ -41,7 +41,7 @@ async def test_sql_blocks_exactly_the_python_statuses(db: Database) -> None:
 
 
 async def test_the_exclusion_constraint_names_the_same_statuses(db: Database) -> None:
-    """bookings_no_overlap keeps its literal list (0012 did not rebuild it)."""
+    """bookings_no_overlap keeps its literal list (0011 did not rebuild it)."""
     async with db.pool.acquire() as conn:
         definition = await conn.fetchval(
             "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
@@ -70,7 +70,7 @@ async def test_conflicts_read_through_the_partial_index_as_with_the_literal(
     the literal list, so the constraint's partial index (predicate: that list) is proved
     usable. As the owner it is chosen, the period its index condition. As booking_app
     neither spelling gets the period into an index condition (``&&`` is not leakproof, so
-    row-level security keeps it a filter); hence the definer functions of 0011."""
+    row-level security keeps it a filter); hence the definer functions of 0012."""
     w = await world(client)
     tenant, resource = UUID(w.tenant.id), UUID(w.resource["id"])
     query = QUERIES["booking_conflicts"]

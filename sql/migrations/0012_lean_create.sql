@@ -37,7 +37,7 @@ BEGIN
         EXISTS (
             SELECT 1 FROM bookings
             WHERE tenant_id = p_tenant AND resource_id = p_resource AND period && wanted
-              AND status IN ('pending', 'confirmed', 'completed')
+              AND app_blocking(status)
               AND (p_excluding IS NULL OR id <> p_excluding))
         OR EXISTS (
             SELECT 1 FROM holds
@@ -59,7 +59,7 @@ BEGIN
                 SELECT id, number, lower(period) AS s, upper(period) AS e, status
                 FROM bookings
                 WHERE tenant_id = p_tenant AND resource_id = p_resource
-                  AND period && wanted AND status IN ('pending', 'confirmed', 'completed')
+                  AND period && wanted AND app_blocking(status)
                   AND (p_excluding IS NULL OR id <> p_excluding)
                 UNION ALL
                 SELECT id, NULL, lower(period), upper(period), 'held'
@@ -101,7 +101,7 @@ BEGIN
             FROM unnest(p_starts, p_ends) AS o(s, e)
             JOIN bookings b ON b.tenant_id = p_tenant AND b.resource_id = p_resource
                 AND b.period && tstzrange(o.s, o.e, '[)')
-                AND b.status IN ('pending', 'confirmed', 'completed')
+                AND app_blocking(b.status)
             UNION ALL
             SELECT o.s, h.id, NULL, lower(h.period), upper(h.period), 'held'
             FROM unnest(p_starts, p_ends) AS o(s, e)
