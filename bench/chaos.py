@@ -97,8 +97,9 @@ class Phase:
 
 
 @contextmanager
-def chaos_stack(folder: Path, log: Log) -> Iterator[Stack]:
-    """Private services, a migrated ``chaos`` database, two serve processes and a worker."""
+def chaos_stack(folder: Path, log: Log, *, trace_worker: Path | None = None) -> Iterator[Stack]:
+    """Private services, a migrated ``chaos`` database, two serve processes and a worker
+    (under ``bench.tracemem``, reporting to ``trace_worker``, when given)."""
     with private_services() as (postgres, redis):
         database_url = asyncio.run(fresh_database(postgres.url, "chaos"))
         asyncio.run(migrations.migrate(database_url, progress=lambda _line: None))
@@ -112,6 +113,8 @@ def chaos_stack(folder: Path, log: Log) -> Iterator[Stack]:
         }
         serves = [Proc.serve(f"serve-{n}", env, folder) for n in range(2)]
         worker = Proc.worker("worker", env | {"BOOKING_LOG_LEVEL": "info"}, folder)
+        if trace_worker is not None:
+            worker.argv = ["-m", "bench.tracemem", str(trace_worker), "workers"]
         stack = Stack(postgres, redis, database_url, serves, worker)
         try:
             for proc in stack.procs:

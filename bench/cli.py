@@ -253,10 +253,17 @@ def cmd_chaos(args: argparse.Namespace) -> int:
 
 
 def cmd_soak(args: argparse.Namespace) -> int:
-    result = soak(args.minutes, args.rate, args.warmup, DATA_DIR / "soak", log)
+    trace = Path(args.trace_worker).resolve() if args.trace_worker else None
+    result = soak(args.minutes, args.rate, args.warmup, DATA_DIR / "soak", log, trace_worker=trace)
     if args.json:
         Path(args.json).write_bytes(
-            msgspec.json.encode({"minutes": result.minutes, "growth": result.growth()})
+            msgspec.json.encode(
+                {
+                    "minutes": result.minutes,
+                    "growth": result.growth(),
+                    "second_half_growth": result.second_half_growth(),
+                }
+            )
         )
     return 0 if result.ok else 1
 
@@ -389,6 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     soak_cmd.add_argument("--rate", type=float, default=8.0, help="bookings per second in all")
     soak_cmd.add_argument("--warmup", type=int, default=2, help="minutes before RSS is compared")
     soak_cmd.add_argument("--json", help="write the minutes and the growth to this path")
+    soak_cmd.add_argument(
+        "--trace-worker", help="run the worker under tracemalloc; per-minute growth to this path"
+    )
     soak_cmd.set_defaults(func=cmd_soak)
     solve = sub.add_parser("solve", help="the solver on a busy week: time, greedy, verify")
     solve.add_argument("--demands", type=int, default=500)

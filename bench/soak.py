@@ -3,7 +3,10 @@ processes, a worker, private PostgreSQL and Redis), one line per minute: RSS and
 descriptors of every process, its PostgreSQL connections, relay lag and booking p99.
 
 The verdict is memory growth after warm-up: each process's RSS at the end against its RSS
-after ``warmup`` minutes (target: at most 5 %). Bounded: at most ``MAX_MINUTES``.
+after ``warmup`` minutes (target: at most 5 %), and the same over the run's second half,
+so a slow leak cannot hide behind a generous warm-up: memory that is still warming up
+grows less and less, a leak grows as much in the second half as in the first. Bounded:
+at most ``MAX_MINUTES``.
 """
 
 from __future__ import annotations
@@ -50,12 +53,24 @@ class SoakResult:
             return {}
         base = self.minutes[self.warmup - 1].rss_kb
         last = self.minutes[-1].rss_kb
-        return {name: last[name] / base[name] - 1 for name in base if base[name] and name in last}
+        return _growth(base, last)
+
+    def second_half_growth(self) -> dict[str, float]:
+        """Per process: RSS at the end over RSS at the middle minute, minus one."""
+        if len(self.minutes) <= self.warmup:
+            return {}
+        middle = self.minutes[max(self.warmup, len(self.minutes) // 2) - 1].rss_kb
+        return _growth(middle, self.minutes[-1].rss_kb)
 
     @property
     def ok(self) -> bool:
-        growth = self.growth()
-        return bool(growth) and all(value <= GROWTH_TARGET for value in growth.values())
+        growth, tail = self.growth(), self.second_half_growth()
+        values = [*growth.values(), *tail.values()]
+        return bool(growth) and all(value <= GROWTH_TARGET for value in values)
+
+
+def _growth(base: dict[str, int], last: dict[str, int]) -> dict[str, float]:
+    return {name: last[name] / base[name] - 1 for name in base if base[name] and name in last}
 
 
 def line(m: Minute) -> str:
@@ -122,16 +137,30 @@ async def run_soak(stack: Stack, minutes: int, rate: float, warmup: int, log: Lo
     return result
 
 
-def soak(minutes: int, rate: float, warmup: int, folder: Path, log: Log) -> SoakResult:
+def soak(
+    minutes: int,
+    rate: float,
+    warmup: int,
+    folder: Path,
+    log: Log,
+    *,
+    trace_worker: Path | None = None,
+) -> SoakResult:
     if not 1 <= minutes <= MAX_MINUTES:
         raise ValueError(f"--minutes must be 1..{MAX_MINUTES}")
     folder.mkdir(parents=True, exist_ok=True)
-    with chaos_stack(folder, log) as stack:
+    if trace_worker is not None:
+        trace_worker.unlink(missing_ok=True)
+        log(f"worker under tracemalloc, reports in {trace_worker} (RSS figures include tracing)")
+    with chaos_stack(folder, log, trace_worker=trace_worker) as stack:
         result = asyncio.run(run_soak(stack, minutes, rate, min(warmup, minutes), log))
-    growth = result.growth()
-    shown = ", ".join(f"{name} {value:+.1%}" for name, value in sorted(growth.items()))
-    log(
-        f"RSS growth after minute {result.warmup}: {shown or 'n/a (too short)'}"
-        f" (target <= {GROWTH_TARGET:.0%})"
-    )
+    for label, growth in (
+        (f"after minute {result.warmup}", result.growth()),
+        (
+            f"after minute {max(result.warmup, len(result.minutes) // 2)}",
+            result.second_half_growth(),
+        ),
+    ):
+        shown = ", ".join(f"{name} {value:+.1%}" for name, value in sorted(growth.items()))
+        log(f"RSS growth {label}: {shown or 'n/a (too short)'} (target <= {GROWTH_TARGET:.0%})")
     return result

@@ -4,6 +4,7 @@ arq's worker returns as soon as its Redis connection drops. This loop runs it, a
 it stops on a connection error starts a fresh one after a backoff (0.5 s doubling to
 10 s); the database pool is kept across restarts. SIGTERM or SIGINT stops it gracefully:
 no new jobs are taken, running ones get a grace period, the heartbeat key is removed.
+Alongside, free heap memory goes back to the system once a minute (``workers.memory``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from server import migrations
 from server.config import ConfigError, Settings, load_settings
 from server.logs import configure as configure_logging
 from server.metrics import serve_on_port
+from workers import memory
 from workers import settings as worker_settings
 
 log = logging.getLogger("workers")
@@ -51,6 +53,12 @@ async def supervise(settings: Settings) -> None:
         loop.add_signal_handler(signum, on_signal, signum)
 
     db = await migrations.open_database(settings, min_size=1)
+    trim = memory.malloc_trimmer()
+    trimming = (
+        loop.create_task(memory.trim_heap_every(memory.TRIM_SECONDS, trim), name="malloc-trim")
+        if trim is not None
+        else None
+    )
     backoff = FIRST_BACKOFF
     try:
         while not stopping.is_set():
@@ -75,6 +83,10 @@ async def supervise(settings: Settings) -> None:
                     await asyncio.wait_for(stopping.wait(), backoff)
                 backoff = min(backoff * 2, LONGEST_BACKOFF)
     finally:
+        if trimming is not None:
+            trimming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await trimming
         await db.close()
     log.info("worker stopped")
 

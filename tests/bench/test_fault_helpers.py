@@ -31,3 +31,15 @@ def test_soak_growth_is_measured_after_the_warm_up() -> None:
     result.minutes.append(_minute(4, 220))
     assert not result.ok
     assert not SoakResult([_minute(1, 100)], warmup=2).ok
+
+
+def test_soak_growth_over_the_second_half_catches_a_leak_a_warm_up_would_hide() -> None:
+    """Warming up slows down; a leak does not: 10 minutes of +1 % each stay within 5 % of
+    the middle minute only if they stop."""
+    steady = SoakResult([_minute(i, 100 + min(i, 5)) for i in range(1, 11)], warmup=2)
+    assert steady.second_half_growth() == {"serve-0": 0.0}
+    assert steady.ok
+    leaking = SoakResult([_minute(i, 100 + 2 * i) for i in range(1, 11)], warmup=2)
+    assert leaking.second_half_growth() == {"serve-0": 120 / 110 - 1}
+    assert not leaking.ok
+    assert SoakResult([_minute(1, 100), _minute(2, 100)], warmup=2).second_half_growth() == {}
