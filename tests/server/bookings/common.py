@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import httpx
 
@@ -81,4 +82,21 @@ async def world(client: httpx.AsyncClient, **resource: Any) -> World:
         member_id=member_user["id"],
         manager=auth(manager),
         viewer=auth(viewer),
+    )
+
+
+async def add_history(conn: Any, w: World, count: int) -> None:
+    """``count`` confirmed one-hour bookings of the world's resource from 2031-01-01 on,
+    written directly (through the API it would take minutes): a long history the overlap
+    checks must not read one by one."""
+    await conn.execute(
+        "INSERT INTO bookings (tenant_id, id, number, resource_id, requester_id, period,"
+        " status) SELECT $1, gen_random_uuid(), 1000000 + g, $2, $3,"
+        " tstzrange(timestamptz '2031-01-01' + g * interval '1 hour',"
+        " timestamptz '2031-01-01' + (g + 1) * interval '1 hour', '[)'), 'confirmed'"
+        " FROM generate_series(1, $4) g",
+        UUID(w.tenant.id),
+        UUID(w.resource["id"]),
+        UUID(w.member_id),
+        count,
     )

@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 
 from server.db import Database
-from tests.server.bookings.common import at, world
+from tests.server.bookings.common import add_history, at, world
 
 HISTORY = 400  # past bookings of the resource the check must not read one by one
 CONFLICTS = (
@@ -51,18 +51,7 @@ async def test_the_check_is_an_index_condition_not_a_filter_over_history(
     w = await world(client)
     tenant, resource = UUID(w.tenant.id), UUID(w.resource["id"])
     async with db.pool.acquire() as conn:
-        # A long history of the resource, written directly (the API would take minutes).
-        await conn.execute(
-            "INSERT INTO bookings (tenant_id, id, number, resource_id, requester_id, period,"
-            " status) SELECT $1, gen_random_uuid(), 1000000 + g, $2, $3,"
-            " tstzrange(timestamptz '2031-01-01' + g * interval '1 hour',"
-            " timestamptz '2031-01-01' + (g + 1) * interval '1 hour', '[)'), 'confirmed'"
-            " FROM generate_series(1, $4) g",
-            tenant,
-            resource,
-            UUID(w.member_id),
-            HISTORY,
-        )
+        await add_history(conn, w, HISTORY)
         plans = await _nested_plans(
             conn,
             tenant,

@@ -18,7 +18,7 @@ from server.availability.schemas import BusyPeriod
 from server.bookings.statuses import BLOCKING, BlockingStatus, Status
 from server.db import Database
 from server.sql import QUERIES
-from tests.server.bookings.common import world
+from tests.server.bookings.common import add_history, world
 
 ROOT = Path(__file__).resolve().parents[3]
 HISTORY = 400  # past bookings of the resource, so an index is worth more than a scan
@@ -80,17 +80,7 @@ async def test_conflicts_read_through_the_partial_index_as_with_the_literal(
         tenant_id=tenant, resource_id=resource, start=WINDOW[0], end=WINDOW[1], excluding=None
     )
     async with db.pool.acquire() as conn:
-        await conn.execute(
-            "INSERT INTO bookings (tenant_id, id, number, resource_id, requester_id, period,"
-            " status) SELECT $1, gen_random_uuid(), 1000000 + g, $2, $3,"
-            " tstzrange(timestamptz '2031-01-01' + g * interval '1 hour',"
-            " timestamptz '2031-01-01' + (g + 1) * interval '1 hour', '[)'), 'confirmed'"
-            " FROM generate_series(1, $4) g",
-            tenant,
-            resource,
-            UUID(w.member_id),
-            HISTORY,
-        )
+        await add_history(conn, w, HISTORY)
         await conn.execute("ANALYZE bookings")
         owner = await _plan(conn, query.sql, *args)
         assert owner == await _plan(conn, literal, *args)
