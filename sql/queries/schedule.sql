@@ -11,17 +11,8 @@ WHERE tenant_id = :tenant_id AND (:resource_ids::uuid[] IS NULL OR id = any(:res
 ORDER BY name, id;
 
 -- schedule_bookings --
--- Bookings of every status overlapping [:start, :end), of the listed resources or all, by
--- (start, id); at most :limit.
-SELECT id, number, resource_id, project_id, requester_id, title, note,
-    lower(period) AS start, upper(period) AS "end", status, version, created_at, updated_at,
-    escalated_at, status_reason, series_id
-FROM bookings
-WHERE tenant_id = :tenant_id
-  AND (:resource_ids::uuid[] IS NULL OR resource_id = any(:resource_ids::uuid[]))
-  AND period && tstzrange(:start, :end, '[)')
-ORDER BY lower(period), id
-LIMIT :limit;
+-- Bookings of every status overlapping [:start, :end), of the listed resources or all, by (start, id); at most :limit (through the period index: migration 0013).
+SELECT * FROM app_schedule_bookings(:tenant_id, :resource_ids::uuid[], :start, :end, :limit);
 
 -- schedule_holds --
 -- Live holds overlapping [:start, :end), of the listed resources or all, by (start, id).

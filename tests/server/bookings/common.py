@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import httpx
 
 from tests.factories import Tenant, add_user, auth, signup
@@ -100,3 +101,31 @@ async def add_history(conn: Any, w: World, count: int) -> None:
         UUID(w.member_id),
         count,
     )
+
+
+async def nested_plans(conn: asyncpg.Connection, tenant: UUID, sql: str, *args: Any) -> list[str]:
+    """The plans of every statement ``sql`` runs as booking_app in ``tenant``, functions'
+    inner ones included (auto_explain, loaded and set as the superuser first)."""
+    plans: list[str] = []
+
+    def keep(_conn: Any, message: Any) -> None:
+        plans.append(str(message.message))
+
+    await conn.execute(
+        "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0;"
+        " SET auto_explain.log_analyze = on; SET auto_explain.log_nested_statements = on;"
+        " SET client_min_messages = log"
+    )
+    conn.add_log_listener(keep)
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                "SELECT set_config('role', 'booking_app', true),"
+                " set_config('app.tenant_id', $1::text, true)",
+                str(tenant),
+            )
+            await conn.fetchval(sql, *args)
+    finally:
+        conn.remove_log_listener(keep)
+        await conn.execute("RESET client_min_messages; RESET auto_explain.log_min_duration")
+    return plans

@@ -2,47 +2,17 @@
 whatever the resource's history, and its definer functions answer only for the caller's
 tenant."""
 
-from typing import Any
 from uuid import UUID
 
-import asyncpg
 import httpx
 
 from server.db import Database
-from tests.server.bookings.common import add_history, at, world
+from tests.server.bookings.common import add_history, at, nested_plans, world
 
 HISTORY = 400  # past bookings of the resource the check must not read one by one
 CONFLICTS = (
     "SELECT app_resource_conflicts($1, $2, $3::text::timestamptz, $4::text::timestamptz, NULL)"
 )
-
-
-async def _nested_plans(conn: asyncpg.Connection, tenant: UUID, sql: str, *args: Any) -> list[str]:
-    """The plans of every statement ``sql`` runs as booking_app in ``tenant``, functions'
-    inner ones included (auto_explain, loaded and set as the superuser first)."""
-    plans: list[str] = []
-
-    def keep(_conn: Any, message: Any) -> None:
-        plans.append(str(message.message))
-
-    await conn.execute(
-        "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0;"
-        " SET auto_explain.log_analyze = on; SET auto_explain.log_nested_statements = on;"
-        " SET client_min_messages = log"
-    )
-    conn.add_log_listener(keep)
-    try:
-        async with conn.transaction():
-            await conn.execute(
-                "SELECT set_config('role', 'booking_app', true),"
-                " set_config('app.tenant_id', $1::text, true)",
-                str(tenant),
-            )
-            await conn.fetchval(sql, *args)
-    finally:
-        conn.remove_log_listener(keep)
-        await conn.execute("RESET client_min_messages; RESET auto_explain.log_min_duration")
-    return plans
 
 
 async def test_the_check_is_an_index_condition_not_a_filter_over_history(
@@ -52,14 +22,19 @@ async def test_the_check_is_an_index_condition_not_a_filter_over_history(
     tenant, resource = UUID(w.tenant.id), UUID(w.resource["id"])
     async with db.pool.acquire() as conn:
         await add_history(conn, w, HISTORY)
-        plans = await _nested_plans(
+        # As autovacuum would after such a batch: with statistics that still think the
+        # resource new, the planner may read its few rows by the (tenant, resource) b-tree.
+        await conn.execute("ANALYZE bookings")
+        # A free slot after the history, the common case: nothing found, so a plan that
+        # read the resource's bookings one by one would read (and remove) all of them.
+        plans = await nested_plans(
             conn,
             tenant,
             CONFLICTS,
             tenant,
             resource,
-            "2031-01-05T10:30:00Z",
-            "2031-01-05T11:30:00Z",
+            "2032-06-07T10:30:00Z",
+            "2032-06-07T11:30:00Z",
         )
     probes = [p for p in plans if "FROM bookings" in p and "EXISTS" in p.upper()]
     assert probes, plans

@@ -1,11 +1,19 @@
+from datetime import UTC, datetime
+from uuid import UUID
+
 import httpx
 import pytest
 
 from server.availability import service as availability_service
 from server.config import Settings
+from server.db import Database
 from server.schedule import service as schedule_service
 from tests.factories import client_with, signup
-from tests.server.bookings.common import at, world
+from tests.server.bookings.common import add_history, at, nested_plans, world
+
+# The week of 2030-01-07, as app_schedule_bookings is called by schedule_bookings.
+READ = "SELECT * FROM app_schedule_bookings($1, NULL, $2, $3, 5001)"
+WEEK = (datetime(2030, 1, 7, tzinfo=UTC), datetime(2030, 1, 14, tzinfo=UTC))
 
 
 async def test_schedule_snapshot_and_replay(client: httpx.AsyncClient) -> None:
@@ -67,3 +75,33 @@ async def test_reads_are_limited_per_user(settings: Settings) -> None:
             (await limited.get("/v1/me", headers=tenant.headers)).status_code for _ in range(4)
         ]
         assert statuses == [200, 200, 200, 429]
+
+
+async def test_the_week_is_read_through_the_period_index_not_the_tenants_history(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    """Migration 0013: as booking_app the period could not be an index condition (row-level
+    security and a range operator that is not leakproof), so a week's schedule read the
+    tenant's whole history; through app_schedule_bookings it is the index condition, and
+    another tenant's caller gets nothing."""
+    w = await world(client)
+    await w.book("2030-01-07T09:00:00Z", "2030-01-07T10:00:00Z")
+    tenant = UUID(w.tenant.id)
+    async with db.pool.acquire() as conn:
+        await add_history(conn, w, 300)
+        await conn.execute("ANALYZE bookings")
+        plans = await nested_plans(conn, tenant, READ, tenant, *WEEK)
+    reads = [p for p in plans if "FROM bookings b" in p]
+    assert reads, plans
+    assert "period &&" in reads[0].split("Index Cond", 1)[-1], reads[0]
+    assert "Rows Removed by Filter" not in reads[0], reads[0]
+    other = await world(client)
+    async with db.pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "SELECT set_config('role', 'booking_app', true),"
+            " set_config('app.tenant_id', $1::text, true)",
+            other.tenant.id,
+        )
+        assert await conn.fetch(READ, tenant, *WEEK) == []
+        await conn.execute("SELECT set_config('app.tenant_id', $1::text, true)", w.tenant.id)
+        assert len(await conn.fetch(READ, tenant, *WEEK)) == 1
