@@ -11,7 +11,7 @@ WHERE tenant_id = :tenant_id AND (:resource_ids::uuid[] IS NULL OR id = any(:res
 ORDER BY name, id;
 
 -- schedule_bookings --
--- Bookings of every status overlapping [:start, :end), of the listed resources or all, by (start, id); at most :limit (through the period index: migration 0013).
+-- Bookings of every status overlapping [:start, :end), of the listed resources or all, by (start, id); at most :limit (app_schedule_bookings, migration 0013: through the period index).
 SELECT * FROM app_schedule_bookings(:tenant_id, :resource_ids::uuid[], :start, :end, :limit);
 
 -- schedule_holds --

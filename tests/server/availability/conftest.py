@@ -1,0 +1,3 @@
+from tests.server.bookings.conftest import db
+
+__all__ = ["db"]
