@@ -18,7 +18,7 @@ from server.bookings.rules import ProjectInactive
 from server.db import Tx
 from server.solver import constraints, queries
 from server.solver.constraints import Blocked, Budget, Eligible, Rule, WorkingTime
-from server.solver.model import AssignmentProblem, Candidate, Objective, Task
+from server.solver.problem import AssignmentProblem, Candidate, Objective, Task
 
 Row = Mapping[str, Any]
 

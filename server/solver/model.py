@@ -1,6 +1,6 @@
-"""The assignment problem in whole seconds, solved with OR-Tools CP-SAT, and a first-fit
-greedy to compare with. Pure: no database, no event loop; ``solve`` runs in a worker
-process (``server.solver.pool``), so everything here pickles.
+"""The assignment problem (``server.solver.problem``) solved with OR-Tools CP-SAT, against the
+first-fit greedy. Pure: no database, no event loop; this module runs in the solver's worker
+processes (``server.solver.pool``), which alone import OR-Tools.
 
 The model: per (demand, candidate resource) a presence literal and a start variable whose
 domain is the starts that keep the demand inside one free window (working time within the
@@ -16,50 +16,39 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 from ortools.sat.python import cp_model
 
-Span = tuple[int, int]
+from server.solver.problem import (
+    AssignmentProblem,
+    Candidate,
+    Reason,
+    Solution,
+    Span,
+    Task,
+    earliest_fit,
+    greedy,
+    reasons,
+)
+
+__all__ = [
+    "AssignmentProblem",
+    "Candidate",
+    "Reason",
+    "Solution",
+    "Task",
+    "compare",
+    "compare_encoded",
+    "earliest_fit",
+    "greedy",
+    "prune",
+    "reasons",
+    "solve",
+]
+
 PRESOLVE_UP_TO = 1500  # (demand, candidate) pairs
-Objective = Literal["earliest", "balanced"]
-Reason = Literal["no_candidate", "no_time", "budget", "capacity"]
-
-
-class Candidate(msgspec.Struct, frozen=True, array_like=True, gc=False):
-    resource: int
-    # Free windows inside the demand's [from, to), each at least the duration long.
-    windows: tuple[Span, ...]
-
-
-class Task(msgspec.Struct, frozen=True, array_like=True, gc=False):
-    """A demand as the model sees it: seconds from the problem's origin."""
-
-    duration: int
-    eligible: int  # resources that pass every resource rule (skills, kind, ids, active)
-    candidates: tuple[Candidate, ...]
-    project: int | None = None  # index into ``AssignmentProblem.budgets`` when its project has one
-
-
-class AssignmentProblem(msgspec.Struct, frozen=True):
-    tasks: tuple[Task, ...]
-    busy: tuple[tuple[Span, ...], ...]  # per resource: held periods (fixed intervals)
-    load: tuple[int, ...]  # per resource: seconds already booked in the horizon
-    budgets: tuple[int, ...] = ()  # per budgeted project: seconds left
-    objective: Objective = "earliest"
-    time_limit: float = 5.0
-    workers: int = 1
-    max_candidates: int = 8  # per demand in the CP-SAT model (the greedy sees them all)
-
-
-class Solution(msgspec.Struct):
-    placed: dict[int, tuple[int, int]] = msgspec.field(
-        default_factory=dict
-    )  # task -> (resource, start)
-    optimal: bool = True
-    status: str = "OPTIMAL"
-    seconds: float = 0.0
 
 
 def _starts(windows: Sequence[Span], duration: int) -> cp_model.Domain:
@@ -279,71 +268,6 @@ def solve(problem: AssignmentProblem) -> Solution:
 
 def _since(began: float) -> float:
     return time.monotonic() - began
-
-
-def greedy(problem: AssignmentProblem) -> dict[int, tuple[int, int]]:
-    """First fit: demands in the given order, each on its first candidate (in resource
-    order) with room, at the earliest start there; never revisits a choice."""
-    taken: dict[int, list[Span]] = {}
-    spent = [0] * len(problem.budgets)
-    placed: dict[int, tuple[int, int]] = {}
-    for t, task in enumerate(problem.tasks):
-        if task.project is not None and spent[task.project] + task.duration > max(
-            problem.budgets[task.project], 0
-        ):
-            continue
-        for cand in task.candidates:
-            start = earliest_fit(cand.windows, taken.get(cand.resource, []), task.duration)
-            if start is None:
-                continue
-            placed[t] = (cand.resource, start)
-            taken.setdefault(cand.resource, []).append((start, start + task.duration))
-            if task.project is not None:
-                spent[task.project] += task.duration
-            break
-    return placed
-
-
-def earliest_fit(windows: Sequence[Span], taken: Sequence[Span], duration: int) -> int | None:
-    """The earliest start of ``duration`` inside a window, clear of every taken span."""
-    ordered = sorted(taken)
-    for lo, hi in windows:
-        start = lo
-        for b_lo, b_hi in ordered:
-            if b_hi <= start or b_lo >= hi:
-                continue
-            if b_lo >= start + duration:
-                break
-            start = b_hi
-        if start + duration <= hi:
-            return start
-    return None
-
-
-def reasons(problem: AssignmentProblem, placed: dict[int, tuple[int, int]]) -> dict[int, Reason]:
-    """Why each demand left out is: no resource fits it, no candidate has a free window
-    long enough, its project's budget (what is left after the placed demands) is too
-    small, or else the time it could use went to the other demands."""
-    spent = [0] * len(problem.budgets)
-    for t in placed:
-        project = problem.tasks[t].project
-        if project is not None:
-            spent[project] += problem.tasks[t].duration
-    why: dict[int, Reason] = {}
-    for t, task in enumerate(problem.tasks):
-        if t in placed:
-            continue
-        if task.eligible == 0:
-            why[t] = "no_candidate"
-        elif not task.candidates:
-            why[t] = "no_time"
-        elif task.project is not None and spent[task.project] + task.duration > max(
-            problem.budgets[task.project], 0
-        ):
-            why[t] = "budget"
-        else:
-            why[t] = "capacity"
-    return why
 
 
 def compare(problem: AssignmentProblem) -> tuple[Solution, int]:

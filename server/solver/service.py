@@ -27,7 +27,7 @@ from server.schemas import check_calendar_time
 from server.solver import constraints, queries
 from server.solver import instance as inst
 from server.solver.constraints import WorkingTime
-from server.solver.model import Objective, Solution, reasons
+from server.solver.problem import Objective, Solution, reasons
 from server.solver.schemas import (
     Assignment,
     ConstraintOut,
