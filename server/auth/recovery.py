@@ -8,14 +8,13 @@ after the answer, so its timing tells nothing either.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 from uuid import UUID
 
 from server import errors
 from server.audit.queries import insert_audit
 from server.auth import queries
+from server.auth.opaque import digest, issue, tenant_of
 from server.auth.passwords import check_policy, hash_password, verify_password
 from server.auth.schemas import PasswordChange, PasswordResetConfirm
 from server.auth.service import InvalidCredentials
@@ -32,20 +31,6 @@ class InvalidToken(errors.BadRequest):
 
     def __init__(self) -> None:
         super().__init__("The reset token is unknown, used or expired")
-
-
-def _hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
-def _tenant_of(token: str) -> UUID | None:
-    parts = token.split("_", 2)
-    if len(parts) != 3 or parts[0] + "_" != PREFIX or not parts[2]:
-        return None
-    try:
-        return UUID(hex=parts[1])
-    except ValueError:
-        return None
 
 
 async def _audit(tx: Tx, action: str, user_id: UUID) -> None:
@@ -87,12 +72,12 @@ async def request_reset(
         row = await users.get_user_by_email(tx, email_key)
         if row is None or row["deactivated_at"] is not None:
             return None
-        token = f"{PREFIX}{tenant_id.hex}_{secrets.token_urlsafe(32)}"
+        token = issue(PREFIX, tenant_id)
         await queries.insert_password_reset(
             tx,
             reset_id=uuid.uuid4(),
             user_id=row["id"],
-            token_hash=_hash(token),
+            token_hash=digest(token),
             ttl_seconds=RESET_TTL_SECONDS,
         )
         return Message(
@@ -116,15 +101,15 @@ async def confirm_reset(
     db: Database, body: PasswordResetConfirm, *, request_id: str
 ) -> tuple[UUID, UUID]:
     """Set the new password and end every token of the user; (tenant id, user id)."""
-    tenant_id = _tenant_of(body.token)
+    tenant_id = tenant_of(body.token, PREFIX)
     if tenant_id is None:
         raise InvalidToken()
     check_policy(body.password)
     hashed = await hash_password(body.password)
-    digest = _hash(body.token)
+    token_digest = digest(body.token)
 
     async def work(tx: Tx) -> UUID:
-        user_id = await queries.use_password_reset(tx, digest)
+        user_id = await queries.use_password_reset(tx, token_digest)
         if user_id is None:
             raise InvalidToken()
         await users.set_password_hash(tx, user_id, hashed)

@@ -7,8 +7,9 @@ from uuid import UUID
 
 from server import errors
 from server.auth import queries
+from server.auth.opaque import digest as token_hash
 from server.auth.passwords import hash_password, needs_rehash, verify_password
-from server.auth.refresh import new_refresh_token, parse_tenant, token_hash
+from server.auth.refresh import new_refresh_token, parse_tenant
 from server.auth.schemas import LoginIn, MeOut, SessionOut, TokenPair
 from server.auth.tokens import issue_access_token
 from server.config import Settings

@@ -8,7 +8,7 @@ import uuid
 import asyncpg
 import httpx
 
-from server.auth.refresh import token_hash
+from server.auth.opaque import digest as token_hash
 from server.config import Settings
 from tests.factories import PASSWORD, add_user, auth, client_with, signup
 
