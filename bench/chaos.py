@@ -215,7 +215,9 @@ async def _setup(http: aiohttp.ClientSession, url: str, plan: ChaosPlan) -> list
     return made
 
 
-async def run_chaos(plan: ChaosPlan, stack: Stack, log: Log) -> list[Phase]:
+async def prepare_load(plan: ChaosPlan, stack: Stack) -> tuple[list[Mirror], Writers]:
+    """The tenants (made through the API), ``plan.sockets`` mirrors of each on every serve
+    process, and the writers booking through all of them: neither started yet."""
     urls = [p.url for p in stack.serves]
     async with aiohttp.ClientSession() as http:
         tenants = await _setup(http, urls[0], plan)
@@ -225,13 +227,17 @@ async def run_chaos(plan: ChaosPlan, stack: Stack, log: Log) -> list[Phase]:
         for serve in stack.serves
         for n in range(plan.sockets)
     ]
-    writers = Writers(urls, tenants, plan.clients, plan.rate)
+    return mirrors, Writers(urls, tenants, plan.clients, plan.rate)
+
+
+async def run_chaos(plan: ChaosPlan, stack: Stack, log: Log) -> list[Phase]:
+    mirrors, writers = await prepare_load(plan, stack)
     phases: list[Phase] = []
     try:
         await asyncio.gather(*(m.start() for m in mirrors))
         await writers.start()
         for fault in plan.faults:
-            phase = await _phase(fault, plan, stack, writers, mirrors, tenants)
+            phase = await _phase(fault, plan, stack, writers, mirrors, writers.tenants)
             log(faultchecks.describe(phase.fault, phase.figures, phase.checks))
             phases.append(phase)
     finally:

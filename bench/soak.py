@@ -17,11 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import aiohttp
-
-from bench.chaos import ChaosPlan, Stack, _setup, chaos_stack
+from bench.chaos import ChaosPlan, Stack, chaos_stack, prepare_load
 from bench.mirrors import Mirror
-from bench.procs import open_fds, pool_sizes, rss_kb
+from bench.procs import open_fds, pool_sizes
+from bench.stack import rss_kb
 from bench.stats import percentile
 from bench.writers import Writers, failed
 
@@ -110,16 +109,7 @@ async def _minute(
 
 async def run_soak(stack: Stack, minutes: int, rate: float, warmup: int, log: Log) -> SoakResult:
     plan = ChaosPlan(rate=rate)
-    urls = [p.url for p in stack.serves]
-    async with aiohttp.ClientSession() as http:
-        tenants = await _setup(http, urls[0], plan)
-    mirrors = [
-        Mirror(f"{s.name}/{t.tenant_id[:8]}/{n}", s.name, s.url, t.tenant_id, t.token)
-        for t in tenants
-        for s in stack.serves
-        for n in range(plan.sockets)
-    ]
-    writers = Writers(urls, tenants, plan.clients, plan.rate)
+    mirrors, writers = await prepare_load(plan, stack)
     result = SoakResult(warmup=warmup)
     try:
         await asyncio.gather(*(m.start() for m in mirrors))
