@@ -1,29 +1,15 @@
 -- booking_context --
--- Advisory lock on the resource (skipped when a conflict is already committed), blocking bookings overlapping [:start, :end) but :excluding (null if none, or :start null), now(), resource, project, settings.
+-- Advisory lock on the resource (skipped when a conflict is already committed), blocking bookings overlapping [:start, :end) but :excluding (null if none, or :start null), now(), and the context (app_booking_context: resource, project, settings).
 SELECT app_lock_resource(:tenant_id, :resource_id, :start, :end, :excluding) AS conflicts,
-    now() AS now, r.id AS resource_id, r.timezone, r.working_hours,
-    r.deactivated_at AS resource_deactivated_at,
-    p.id AS project_id, p.budget_hours, p.deactivated_at AS project_deactivated_at,
-    s.approval_required, s.max_booking_days, s.escalate_after, s.expire_after,
-    s.remind_before, s.auto_complete
-FROM workflow_settings s
-LEFT JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = :resource_id
-LEFT JOIN projects p ON p.tenant_id = s.tenant_id AND p.id = :project_id
-WHERE s.tenant_id = :tenant_id;
+    now() AS now, c.*
+FROM app_booking_context(:tenant_id, :resource_id, :project_id) c;
 
 -- periods_context --
--- The resource's advisory lock (always), what blocks any of [:starts[i], :ends[i]) with occurrence_start, now(), resource, project, settings.
+-- The resource's advisory lock (always), what blocks any of [:starts[i], :ends[i]) with occurrence_start, now(), and the context (app_booking_context).
 SELECT app_lock_resource_periods(:tenant_id, :resource_id, :starts::timestamptz[],
                                  :ends::timestamptz[]) AS conflicts,
-    now() AS now, r.id AS resource_id, r.timezone, r.working_hours,
-    r.deactivated_at AS resource_deactivated_at,
-    p.id AS project_id, p.budget_hours, p.deactivated_at AS project_deactivated_at,
-    s.approval_required, s.max_booking_days, s.escalate_after, s.expire_after,
-    s.remind_before, s.auto_complete
-FROM workflow_settings s
-LEFT JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = :resource_id
-LEFT JOIN projects p ON p.tenant_id = s.tenant_id AND p.id = :project_id
-WHERE s.tenant_id = :tenant_id;
+    now() AS now, c.*
+FROM app_booking_context(:tenant_id, :resource_id, :project_id) c;
 
 -- lock_booking_project --
 -- Lock a project row so budget checks of concurrent bookings on it run one at a time (edits).
