@@ -11,13 +11,9 @@ import httpx
 from server.db import Context, Database
 from server.solver.verify import Violation, check_tenant
 from tests.factories import Tenant, add_user, auth, signup
+from tests.server.bookings.common import at
 
-DAY = "2030-01-07"  # a Monday
 WEEKDAYS = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
-
-
-def at(clock: str, day: str = DAY) -> str:
-    return f"{day}T{clock}:00Z"
 
 
 @dataclass
