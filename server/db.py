@@ -142,6 +142,12 @@ class Tx:
         await (await self.connection()).execute(self.opening)
         self.state = "open"
 
+    async def _opened(self) -> asyncpg.Connection:
+        """The connection, with the transaction open."""
+        await self.begin()
+        assert self.conn is not None
+        return self.conn
+
     def reopen(self) -> None:
         """After a sole statement that changed nothing: later statements may open a
         transaction again."""
@@ -160,34 +166,30 @@ class Tx:
             raise translate(exc) from exc
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        await self.begin()
-        assert self.conn is not None
+        conn = await self._opened()
         try:
-            return list(await self.conn.fetch(query, *args))
+            return list(await conn.fetch(query, *args))
         except asyncpg.PostgresError as exc:
             raise translate(exc) from exc
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
-        await self.begin()
-        assert self.conn is not None
+        conn = await self._opened()
         try:
-            return await self.conn.fetchrow(query, *args)
+            return await conn.fetchrow(query, *args)
         except asyncpg.PostgresError as exc:
             raise translate(exc) from exc
 
     async def fetchval(self, query: str, *args: Any) -> Any:
-        await self.begin()
-        assert self.conn is not None
+        conn = await self._opened()
         try:
-            return await self.conn.fetchval(query, *args)
+            return await conn.fetchval(query, *args)
         except asyncpg.PostgresError as exc:
             raise translate(exc) from exc
 
     async def execute(self, query: str, *args: Any) -> str:
-        await self.begin()
-        assert self.conn is not None
+        conn = await self._opened()
         try:
-            return str(await self.conn.execute(query, *args))
+            return str(await conn.execute(query, *args))
         except asyncpg.PostgresError as exc:
             raise translate(exc) from exc
 
