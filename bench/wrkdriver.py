@@ -48,7 +48,7 @@ response = function(status, headers, body)
     else name = "other" end
   end
   _G["n" .. name] = _G["n" .. name] + 1
-  if status == 201 then created[#created + 1] = body:match('"id":"([%%x%%-]+)"') end
+  if status == 201 then created[#created + 1] = body:match('"id"%%s*:%%s*"([%%x%%-]+)"') end
 end
 done = function(summary, latency, requests)
   for _, p in ipairs({50, 90, 99}) do
