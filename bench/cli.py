@@ -1,4 +1,5 @@
-"""``python -m bench run|smoke|pgbench|solve``: see docs/performance.md for what each measures."""
+"""``python -m bench run|smoke|pgbench|floor|solve``: docs/performance.md says what each
+measures."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ import json
 import statistics
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import msgspec
 
-from bench import wrkdriver, yardstick
+from bench import floor, wrkdriver, yardstick
 from bench.chaos import FAULTS, ChaosPlan, chaos, phase_json
 from bench.listeners import CLIENTS, raise_fd_limit
 from bench.report import Result, Yardstick, table, write_json
@@ -25,7 +26,7 @@ from bench.soak import soak
 from bench.solve import SolveFigures, run_solve
 from bench.stack import DATA_DIR, Stack, own_stack
 from bench.webhooks import measure as measure_webhooks
-from server.devservices import free_port
+from server.devservices import free_port, start_postgres
 
 # Scenarios wrk can drive (bench/wrkdriver.py).
 WRK_SCENARIOS = ("spread", "hot-tenant")
@@ -238,6 +239,38 @@ def cmd_pgbench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_floor(args: argparse.Namespace) -> int:
+    found = Path(args.yardstick_dir) if args.yardstick_dir else floor.find_yardstick()
+    if found is None:
+        raise SystemExit(
+            "error: shared/yardstick not found above the checkout; pass --yardstick-dir"
+        )
+    if args.http and not wrkdriver.available():
+        raise SystemExit("error: --http needs wrk (apt-get install wrk)")
+    with ExitStack() as stack:
+        admin_url = args.postgres
+        if not admin_url:
+            # A private cluster with PostgreSQL's default durability, as the bench's own stack.
+            admin_url, stop = start_postgres(DATA_DIR / "floor", durable=True)
+            stack.callback(stop)
+        result = floor.measure(
+            admin_url,
+            yardstick=found,
+            clients=args.clients,
+            tenants=args.tenants,
+            seconds=args.duration,
+            rounds=args.rounds,
+            ladder=args.ladder,
+            http=args.http,
+            log=log,
+        )
+    for line in floor.report(result):
+        log(line)
+    if args.json:
+        Path(args.json).write_bytes(msgspec.json.encode(result))
+    return 0
+
+
 def cmd_chaos(args: argparse.Namespace) -> int:
     faults = tuple(f for f in (args.faults or ",".join(FAULTS)).split(",") if f)
     unknown = set(faults) - set(FAULTS)
@@ -380,6 +413,23 @@ def build_parser() -> argparse.ArgumentParser:
     pg.add_argument("--runs", type=int, default=1)
     _common(pg)
     pg.set_defaults(func=cmd_pgbench)
+    floor_cmd = sub.add_parser(
+        "floor", help="the yardstick's statement on the product's schema, beside the create"
+    )
+    floor_cmd.add_argument("--clients", type=int, default=64)
+    floor_cmd.add_argument("--tenants", type=int, default=64)
+    floor_cmd.add_argument("--duration", type=int, default=15, help="seconds per part")
+    floor_cmd.add_argument("--rounds", type=int, default=2, help="rounds of the three parts")
+    floor_cmd.add_argument(
+        "--ladder", action="store_true", help="then drop indexes and foreign keys in turn"
+    )
+    floor_cmd.add_argument(
+        "--http", action="store_true", help="and the bare app sending the product's SQL (wrk)"
+    )
+    floor_cmd.add_argument("--postgres", help="a superuser URL (default: a private cluster)")
+    floor_cmd.add_argument("--yardstick-dir", help="the folder of the yardstick's cte.sql")
+    floor_cmd.add_argument("--json", help="write the figures to this path")
+    floor_cmd.set_defaults(func=cmd_floor)
     chaos_cmd = sub.add_parser("chaos", help="faults in turn under load; checks after each")
     chaos_cmd.add_argument(
         "--faults", help=f"comma-separated, in order (default: {','.join(FAULTS)})"

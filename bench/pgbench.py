@@ -24,7 +24,7 @@ from bench.report import Pgbench
 
 SCRIPT = Path(__file__).with_name("pgbench_booking.sql")
 _TPS = re.compile(r"^tps = ([0-9.]+)", re.MULTILINE)
-_PROCESSED = re.compile(r"^number of transactions actually processed: ([0-9]+)", re.MULTILINE)
+PROCESSED = re.compile(r"^number of transactions actually processed: ([0-9]+)", re.MULTILINE)
 _LATENCY = re.compile(r"^latency average = ([0-9.]+) ms", re.MULTILINE)
 # Hours between the slots of successive pgbench runs on the same resources.
 RUN_SPACING_HOURS = 100_000
@@ -169,7 +169,7 @@ def run(database_url: str, slots: Slots, *, clients: int, seconds: int, index: i
         raise PgbenchError(f"pgbench failed:\n{(done.stdout + done.stderr)[-2000:]}")
     tps, _latency = parse_output(done.stdout)
     # Every transaction must have created its booking (not answered "stale" or "conflict").
-    processed = _PROCESSED.search(done.stdout)
+    processed = PROCESSED.search(done.stdout)
     made = asyncio.run(booked(database_url, slots)) - before
     if processed is None or made != int(processed.group(1)):
         raise PgbenchError(f"pgbench: {made} bookings for {processed and processed.group(1)}")
