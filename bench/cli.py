@@ -240,7 +240,7 @@ def cmd_pgbench(args: argparse.Namespace) -> int:
 
 
 def cmd_floor(args: argparse.Namespace) -> int:
-    found = Path(args.yardstick_dir) if args.yardstick_dir else floor.find_yardstick()
+    found = Path(args.yardstick_dir) if args.yardstick_dir else yardstick.find_folder()
     if found is None:
         raise SystemExit(
             "error: shared/yardstick not found above the checkout; pass --yardstick-dir"

@@ -36,6 +36,7 @@ import msgspec
 
 from bench import pgbench
 from bench.stack import drop_database, durability_of, fresh_database
+from bench.yardstick import MS_PER
 from server import migrations
 from server.devservices import free_port
 
@@ -86,15 +87,6 @@ class FloorResult(msgspec.Struct, kw_only=True):
         values = [getattr(r, f"{part}_tps") for r in self.rounds]
         present = [v for v in values if v is not None]
         return statistics.median(present) if present else None
-
-
-def find_yardstick() -> Path | None:
-    """``shared/yardstick`` next to the checkout or one of its parents."""
-    for parent in [ROOT, *ROOT.parents]:
-        candidate = parent / "shared" / "yardstick"
-        if (candidate / "cte.sql").is_file():
-            return candidate
-    return None
 
 
 def measure(
@@ -174,28 +166,14 @@ class _Pgbench:
         if script == CREATE_SCRIPT:
             variables["diff"] = self.diff
         before = asyncio.run(_bookings(self.url))
-        out = _pgbench(self.url, script, self.clients, self.seconds, variables)
+        out = pgbench.invoke(
+            self.url, script, clients=self.clients, seconds=self.seconds, variables=variables
+        )
         processed = pgbench.PROCESSED.search(out)
         made = asyncio.run(_bookings(self.url)) - before
         if processed is None or made != int(processed.group(1)):
             raise FloorError(f"{script.name}: {made} bookings for {processed and processed[1]}")
         return round(pgbench.parse_output(out)[0], 1)
-
-
-def _pgbench(url: str, script: Path, clients: int, seconds: int, variables: dict[str, str]) -> str:
-    argv = [pgbench.find_pgbench(), "-n", "-M", "prepared", "-c", str(clients), "-j", "2"]
-    argv += ["-T", str(seconds), "-f", str(script)]
-    argv += [arg for key, value in variables.items() for arg in ("-D", f"{key}={value}")]
-    done = subprocess.run(
-        [*argv, url],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 60,
-        env={**os.environ, "PGOPTIONS": "-c client_min_messages=warning"},
-    )
-    if done.returncode != 0:
-        raise FloorError(f"pgbench failed:\n{(done.stdout + done.stderr)[-2000:]}")
-    return done.stdout
 
 
 async def _bookings(url: str) -> int:
@@ -209,9 +187,9 @@ async def _bookings(url: str) -> int:
 def _bare(url: str, yardstick: Path, clients: int, seconds: int) -> float:
     """The yardstick's statement on its own schema, made afresh as run.sh does."""
     asyncio.run(_reset_bare(url, yardstick))
-    return round(
-        pgbench.parse_output(_pgbench(url, yardstick / "cte.sql", clients, seconds, {}))[0], 1
-    )
+    script = yardstick / "cte.sql"
+    out = pgbench.invoke(url, script, clients=clients, seconds=seconds, variables={})
+    return round(pgbench.parse_output(out)[0], 1)
 
 
 async def _reset_bare(url: str, yardstick: Path) -> None:
@@ -334,7 +312,7 @@ def _wrk(
     rps, p99, total = _RPS.search(done.stdout), _P99.search(done.stdout), _TOTAL.search(done.stdout)
     if done.returncode != 0 or rps is None or p99 is None or total is None:
         raise FloorError(f"wrk failed:\n{(done.stdout + done.stderr)[-2000:]}")
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99[2]]
+    scale = MS_PER[p99[2]]
     non_2xx = _NON_2XX.search(done.stdout)
     share = int(non_2xx[1]) / max(1, int(total[1])) if non_2xx else 0.0
     return Http(

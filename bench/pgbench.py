@@ -149,6 +149,20 @@ async def write_slots(database_url: str, slots: Slots) -> None:
         await conn.close()
 
 
+def invoke(
+    database_url: str, script: Path, *, clients: int, seconds: int, variables: dict[str, str]
+) -> str:
+    """``pgbench -M prepared`` of ``script`` for ``seconds``, 2 threads; its output."""
+    argv = [find_pgbench(), "-n", "-M", "prepared", "-c", str(clients), "-j", "2"]
+    argv += ["-T", str(seconds), "-f", str(script)]
+    argv += [arg for key, value in variables.items() for arg in ("-D", f"{key}={value}")]
+    argv.append(database_url)
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode != 0:
+        raise PgbenchError(f"pgbench failed:\n{(done.stdout + done.stderr)[-2000:]}")
+    return done.stdout
+
+
 def run(database_url: str, slots: Slots, *, clients: int, seconds: int, index: int = 0) -> float:
     """One pgbench run; returns tps. ``index`` keeps runs on the same resources apart."""
     after, diff = sample_payloads()
@@ -159,17 +173,11 @@ def run(database_url: str, slots: Slots, *, clients: int, seconds: int, index: i
         "after": after,
         "diff": diff,
     }
-    argv = [find_pgbench(), "-n", "-M", "prepared", "-c", str(clients), "-j", "2"]
-    argv += ["-T", str(seconds), "-f", str(SCRIPT)]
-    argv += [arg for key, value in variables.items() for arg in ("-D", f"{key}={value}")]
-    argv.append(database_url)
     before = asyncio.run(booked(database_url, slots))
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
-    if done.returncode != 0:
-        raise PgbenchError(f"pgbench failed:\n{(done.stdout + done.stderr)[-2000:]}")
-    tps, _latency = parse_output(done.stdout)
+    out = invoke(database_url, SCRIPT, clients=clients, seconds=seconds, variables=variables)
+    tps, _latency = parse_output(out)
     # Every transaction must have created its booking (not answered "stale" or "conflict").
-    processed = PROCESSED.search(done.stdout)
+    processed = PROCESSED.search(out)
     made = asyncio.run(booked(database_url, slots)) - before
     if processed is None or made != int(processed.group(1)):
         raise PgbenchError(f"pgbench: {made} bookings for {processed and processed.group(1)}")

@@ -20,17 +20,31 @@ _LINE = re.compile(
 )
 
 
+# Milliseconds per unit of wrk's latencies.
+MS_PER = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
 class YardstickError(RuntimeError):
     pass
 
 
+def find_folder() -> Path | None:
+    """``shared/yardstick`` next to the checkout or one of its parents."""
+    for parent in [ROOT, *ROOT.parents]:
+        candidate = parent / "shared" / "yardstick"
+        if (candidate / "run.sh").is_file():
+            return candidate
+    return None
+
+
 def find_script() -> Path:
     """``shared/yardstick/run.sh`` next to the checkout or one of its parents."""
-    for parent in [ROOT, *ROOT.parents]:
-        candidate = parent / "shared" / "yardstick" / "run.sh"
-        if candidate.is_file():
-            return candidate
-    raise YardstickError("shared/yardstick/run.sh not found above the checkout; pass --yardstick")
+    folder = find_folder()
+    if folder is None:
+        raise YardstickError(
+            "shared/yardstick/run.sh not found above the checkout; pass --yardstick"
+        )
+    return folder / "run.sh"
 
 
 def server_url(database_url: str) -> str:
@@ -42,7 +56,7 @@ def parse(text: str) -> Yardstick:
     found = _LINE.search(text)
     if found is None:
         raise YardstickError(f"no figures in the yardstick's output:\n{text[-1500:]}")
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[found["unit"]]
+    scale = MS_PER[found["unit"]]
     return Yardstick(
         bare_tps=float(found["bare"]),
         notify_tps=float(found["notify"]),

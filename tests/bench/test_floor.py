@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from bench import floor, wrkdriver
+from bench import floor, wrkdriver, yardstick
 from tests.conftest import scratch_database
 
 pytestmark = pytest.mark.slow
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 def test_every_part_runs_and_books_what_it_says(services: tuple[str, str]) -> None:
     lines: list[str] = []
-    found = floor.find_yardstick()
+    found = yardstick.find_folder()
     result = floor.measure(
         services[0],
         yardstick=found,
