@@ -11,27 +11,27 @@ from server.sql import QUERIES
 
 
 async def event_heads(tx: Tx) -> dict[UUID, int]:
-    rows = await tx.fetch(QUERIES["event_heads"].sql)
+    rows = await tx.fetch(QUERIES["event_heads"])
     return {row["tenant_id"]: int(row["seq"]) for row in rows}
 
 
 async def relay_cursors(tx: Tx) -> dict[UUID, int]:
     """Per tenant, the last seq a relay leader emitted."""
-    rows = await tx.fetch(QUERIES["relay_cursors"].sql)
+    rows = await tx.fetch(QUERIES["relay_cursors"])
     return {row["tenant_id"]: int(row["seq"]) for row in rows}
 
 
 async def save_relay_cursors(cursors: Mapping[UUID, int], tx: Tx) -> None:
     """Move the relay's cursors forward (never back)."""
-    query = QUERIES["save_relay_cursors"]
-    await tx.execute(query.sql, *query.args(tenant_ids=list(cursors), seqs=list(cursors.values())))
+    await tx.execute(
+        QUERIES["save_relay_cursors"], tenant_ids=list(cursors), seqs=list(cursors.values())
+    )
 
 
 async def events_after(since: Mapping[UUID, int], limit: int, tx: Tx) -> list[asyncpg.Record]:
     """The events of each tenant of ``since`` after its seq (at most ``limit`` each)."""
-    query = QUERIES["events_after"]
     return await tx.fetch(
-        query.sql, *query.args(tenant_ids=list(since), seqs=list(since.values()), limit=limit)
+        QUERIES["events_after"], tenant_ids=list(since), seqs=list(since.values()), limit=limit
     )
 
 
@@ -43,8 +43,7 @@ class SocketUser(NamedTuple):
 
 async def active_users(tx: Tx, user_ids: Sequence[UUID]) -> dict[UUID, SocketUser]:
     """The current role and token cut-off of each of ``user_ids`` that is still active."""
-    query = QUERIES["socket_users"]
-    rows = await tx.fetch(query.sql, *query.args(tenant_id=tx.tenant_id, user_ids=list(user_ids)))
+    rows = await tx.fetch(QUERIES["socket_users"], tenant_id=tx.tenant_id, user_ids=list(user_ids))
     return {
         row["id"]: SocketUser(row["role"], float(row["valid_after"]))
         for row in rows

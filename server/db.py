@@ -15,6 +15,7 @@ import msgspec
 
 from server import errors
 from server.config import Settings
+from server.sql import Query
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -95,6 +96,24 @@ class Memo:
         self._items[key] = value
 
 
+# What a Tx statement method runs: a named query of ``sql/queries`` with its parameters
+# by name, or SQL text with positional ``$n`` arguments.
+Statement = str | Query
+
+
+def bound(
+    query: Statement, args: tuple[Any, ...], named: dict[str, Any]
+) -> tuple[str, tuple[Any, ...]]:
+    """The text and positional arguments of ``query``."""
+    if isinstance(query, Query):
+        if args:
+            raise TypeError(f"query {query.name!r} takes its parameters by name")
+        return query.sql, query.args(**named)
+    if named:
+        raise TypeError("SQL text takes positional arguments")
+    return query, args
+
+
 @dataclass(slots=True)
 class Tx:
     """A transaction for one tenant, with statement-level error translation.
@@ -154,42 +173,49 @@ class Tx:
         if self.state == "done":
             self.state = "idle"
 
-    async def sole(self, query: str, *args: Any) -> asyncpg.Record | None:
+    async def sole(self, query: Statement, /, *args: Any, **named: Any) -> asyncpg.Record | None:
         """``fetchrow`` of a statement that sets role and tenant itself: alone in its own
         implicit transaction when none is open, else inside the open one."""
+        sql, values = bound(query, args, named)
         conn = await self.connection()
         if self.state == "idle":
             self.state = "done"
         try:
-            return await conn.fetchrow(query, *args)
+            return await conn.fetchrow(sql, *values)
         except asyncpg.PostgresError as exc:
             raise translate(exc) from exc
 
-    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+    async def fetch(self, query: Statement, /, *args: Any, **named: Any) -> list[asyncpg.Record]:
+        sql, values = bound(query, args, named)
         conn = await self._opened()
         try:
-            return list(await conn.fetch(query, *args))
+            return list(await conn.fetch(sql, *values))
         except asyncpg.PostgresError as exc:
             raise translate(exc) from exc
 
-    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+    async def fetchrow(
+        self, query: Statement, /, *args: Any, **named: Any
+    ) -> asyncpg.Record | None:
+        sql, values = bound(query, args, named)
         conn = await self._opened()
         try:
-            return await conn.fetchrow(query, *args)
+            return await conn.fetchrow(sql, *values)
         except asyncpg.PostgresError as exc:
             raise translate(exc) from exc
 
-    async def fetchval(self, query: str, *args: Any) -> Any:
+    async def fetchval(self, query: Statement, /, *args: Any, **named: Any) -> Any:
+        sql, values = bound(query, args, named)
         conn = await self._opened()
         try:
-            return await conn.fetchval(query, *args)
+            return await conn.fetchval(sql, *values)
         except asyncpg.PostgresError as exc:
             raise translate(exc) from exc
 
-    async def execute(self, query: str, *args: Any) -> str:
+    async def execute(self, query: Statement, /, *args: Any, **named: Any) -> str:
+        sql, values = bound(query, args, named)
         conn = await self._opened()
         try:
-            return str(await conn.execute(query, *args))
+            return str(await conn.execute(sql, *values))
         except asyncpg.PostgresError as exc:
             raise translate(exc) from exc
 

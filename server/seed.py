@@ -168,13 +168,13 @@ async def _tenant(
     tenant_id = await db.read(None, lambda tx: tenant_id_by_slug(tx, plan.slug))
     assert tenant_id is not None
     probe = Context(tenant_id=tenant_id, request_id="seed")
-    admin = await db.read(probe, lambda tx: tx.fetchval(QUERIES["seed_first_admin"].sql))
+    admin = await db.read(probe, lambda tx: tx.fetchval(QUERIES["seed_first_admin"]))
     return Context(tenant_id, admin, "admin", "seed"), False
 
 
 async def _base(tx: Tx, plan: Plan, password: str) -> None:
     """Users of the other roles and the projects, unless a run already made them."""
-    counts = await tx.fetchrow(QUERIES["seed_counts"].sql)
+    counts = await tx.fetchrow(QUERIES["seed_counts"])
     assert counts is not None
     if counts["users"] < len(ROLES):
         emails = plan.emails()
@@ -216,9 +216,9 @@ async def seed_tenant(
     """Create or complete one tenant; True when the tenant was new."""
     ctx, created = await _tenant(db, settings, plan, password)
     await db.run(ctx, lambda tx: _base(tx, plan, password))
-    counts = await db.read(ctx, lambda tx: tx.fetchrow(QUERIES["seed_counts"].sql))
+    counts = await db.read(ctx, lambda tx: tx.fetchrow(QUERIES["seed_counts"]))
     assert counts is not None
-    rows = await db.read(ctx, lambda tx: tx.fetch(QUERIES["seed_project_ids"].sql))
+    rows = await db.read(ctx, lambda tx: tx.fetch(QUERIES["seed_project_ids"]))
     project_ids: list[UUID] = [row["id"] for row in rows]
     days = booking_days(plan.weeks)
     for index, body in enumerate(plan.resources):

@@ -11,8 +11,7 @@ parameter. A hand-written ``$n`` is refused: one way to write a parameter.
 
 Callers look a query up by name and pass its parameters by name::
 
-    query = QUERIES["get_user"]
-    row = await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, user_id=user_id))
+    row = await tx.fetchrow(QUERIES["get_user"], tenant_id=tx.tenant_id, user_id=user_id)
 """
 
 from __future__ import annotations

@@ -21,21 +21,18 @@ async def insert_audit(
     after: dict[str, Any] | None,
     diff: dict[str, list[Any]],
 ) -> None:
-    query = QUERIES["insert_audit"]
     await tx.execute(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            audit_id=uuid.uuid4(),
-            actor_id=tx.ctx.user_id,
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            correlation_id=tx.ctx.request_id,
-            before=before,
-            after=after,
-            diff=diff,
-        ),
+        QUERIES["insert_audit"],
+        tenant_id=tx.tenant_id,
+        audit_id=uuid.uuid4(),
+        actor_id=tx.ctx.user_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        correlation_id=tx.ctx.request_id,
+        before=before,
+        after=after,
+        diff=diff,
     )
 
 
@@ -51,18 +48,15 @@ async def list_audit(
     limit: int,
 ) -> list[asyncpg.Record]:
     after_at, after_id = after if after is not None else (None, None)
-    query = QUERIES["list_audit"]
     return await tx.fetch(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            actor_id=actor_id,
-            start=start,
-            end=end,
-            after_at=after_at,
-            after_id=after_id,
-            limit=limit,
-        ),
+        QUERIES["list_audit"],
+        tenant_id=tx.tenant_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        actor_id=actor_id,
+        start=start,
+        end=end,
+        after_at=after_at,
+        after_id=after_id,
+        limit=limit,
     )

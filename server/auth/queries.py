@@ -9,96 +9,95 @@ from server.sql import QUERIES
 
 
 async def use_refresh_token(tx: Tx, token_hash: bytes) -> asyncpg.Record | None:
-    query = QUERIES["use_refresh_token"]
-    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, token_hash=token_hash))
+    return await tx.fetchrow(
+        QUERIES["use_refresh_token"], tenant_id=tx.tenant_id, token_hash=token_hash
+    )
 
 
 async def get_refresh_token(
     tx: Tx, token_hash: bytes, *, grace_seconds: float
 ) -> asyncpg.Record | None:
-    query = QUERIES["get_refresh_token"]
     return await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id, token_hash=token_hash, grace_seconds=float(grace_seconds)
-        ),
+        QUERIES["get_refresh_token"],
+        tenant_id=tx.tenant_id,
+        token_hash=token_hash,
+        grace_seconds=float(grace_seconds),
     )
 
 
 async def revoke_token_family(tx: Tx, family_id: UUID) -> None:
-    query = QUERIES["revoke_token_family"]
-    await tx.execute(query.sql, *query.args(tenant_id=tx.tenant_id, family_id=family_id))
+    await tx.execute(QUERIES["revoke_token_family"], tenant_id=tx.tenant_id, family_id=family_id)
 
 
 async def revoke_family_of_token(tx: Tx, token_hash: bytes, *, user_id: UUID) -> None:
-    query = QUERIES["revoke_family_of_token"]
     await tx.execute(
-        query.sql, *query.args(tenant_id=tx.tenant_id, token_hash=token_hash, user_id=user_id)
+        QUERIES["revoke_family_of_token"],
+        tenant_id=tx.tenant_id,
+        token_hash=token_hash,
+        user_id=user_id,
     )
 
 
 async def revoke_user_tokens(tx: Tx, user_id: UUID) -> None:
-    query = QUERIES["revoke_user_tokens"]
-    await tx.execute(query.sql, *query.args(tenant_id=tx.tenant_id, user_id=user_id))
+    await tx.execute(QUERIES["revoke_user_tokens"], tenant_id=tx.tenant_id, user_id=user_id)
 
 
 async def lock_refresh_family(tx: Tx, token_hash: bytes) -> UUID | None:
     """Lock the login family of a token until commit; None for an unknown token."""
-    query = QUERIES["lock_refresh_family"]
-    row = await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, token_hash=token_hash))
+    row = await tx.fetchrow(
+        QUERIES["lock_refresh_family"], tenant_id=tx.tenant_id, token_hash=token_hash
+    )
     return None if row is None else row["family_id"]
 
 
 async def login_key(tx: Tx, slug: str, email: str) -> tuple[UUID | None, str]:
     """The tenant of ``slug`` and ``email`` normalized as the user lookup compares it."""
-    query = QUERIES["login_key"]
-    row = await tx.fetchrow(query.sql, *query.args(slug=slug, email=email))
+    row = await tx.fetchrow(QUERIES["login_key"], slug=slug, email=email)
     assert row is not None
     return row["tenant_id"], row["email_key"]
 
 
 async def revoke_other_sessions(tx: Tx, user_id: UUID, *, keep_family: UUID | None) -> None:
-    query = QUERIES["revoke_other_sessions"]
     await tx.execute(
-        query.sql, *query.args(tenant_id=tx.tenant_id, user_id=user_id, keep_family=keep_family)
+        QUERIES["revoke_other_sessions"],
+        tenant_id=tx.tenant_id,
+        user_id=user_id,
+        keep_family=keep_family,
     )
 
 
 async def end_access_tokens(tx: Tx, user_id: UUID) -> None:
-    query = QUERIES["end_access_tokens"]
-    await tx.execute(query.sql, *query.args(tenant_id=tx.tenant_id, user_id=user_id))
+    await tx.execute(QUERIES["end_access_tokens"], tenant_id=tx.tenant_id, user_id=user_id)
 
 
 async def tokens_valid_after(tx: Tx, user_id: UUID) -> float:
     """Epoch seconds before which the user's access tokens are refused (0: none)."""
-    query = QUERIES["tokens_valid_after"]
-    value = await tx.fetchval(query.sql, *query.args(tenant_id=tx.tenant_id, user_id=user_id))
+    value = await tx.fetchval(
+        QUERIES["tokens_valid_after"], tenant_id=tx.tenant_id, user_id=user_id
+    )
     return float(value or 0.0)
 
 
 async def insert_password_reset(
     tx: Tx, *, reset_id: UUID, user_id: UUID, token_hash: bytes, ttl_seconds: int
 ) -> None:
-    query = QUERIES["insert_password_reset"]
     await tx.execute(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            reset_id=reset_id,
-            user_id=user_id,
-            token_hash=token_hash,
-            ttl_seconds=float(ttl_seconds),
-        ),
+        QUERIES["insert_password_reset"],
+        tenant_id=tx.tenant_id,
+        reset_id=reset_id,
+        user_id=user_id,
+        token_hash=token_hash,
+        ttl_seconds=float(ttl_seconds),
     )
 
 
 async def use_password_reset(tx: Tx, token_hash: bytes) -> UUID | None:
     """Spend a live reset token of an active user; its user, or None."""
-    query = QUERIES["use_password_reset"]
-    value = await tx.fetchval(query.sql, *query.args(tenant_id=tx.tenant_id, token_hash=token_hash))
+    value = await tx.fetchval(
+        QUERIES["use_password_reset"], tenant_id=tx.tenant_id, token_hash=token_hash
+    )
     return value if isinstance(value, UUID) else None
 
 
 async def end_password_resets(tx: Tx, user_id: UUID) -> None:
-    query = QUERIES["end_password_resets"]
-    await tx.execute(query.sql, *query.args(tenant_id=tx.tenant_id, user_id=user_id))
+    await tx.execute(QUERIES["end_password_resets"], tenant_id=tx.tenant_id, user_id=user_id)

@@ -22,16 +22,13 @@ async def new_refresh_token(
     tx: Tx, *, user_id: UUID, family_id: UUID | None, ttl_seconds: int
 ) -> str:
     token = issue(PREFIX, tx.tenant_id)
-    query = QUERIES["insert_refresh_token"]
     await tx.execute(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            token_id=uuid.uuid4(),
-            user_id=user_id,
-            family_id=family_id or uuid.uuid4(),
-            token_hash=digest(token),
-            ttl_seconds=float(ttl_seconds),
-        ),
+        QUERIES["insert_refresh_token"],
+        tenant_id=tx.tenant_id,
+        token_id=uuid.uuid4(),
+        user_id=user_id,
+        family_id=family_id or uuid.uuid4(),
+        token_hash=digest(token),
+        ttl_seconds=float(ttl_seconds),
     )
     return token

@@ -14,30 +14,35 @@ async def availability_window(
 ) -> list[asyncpg.Record]:
     """The resource's rows joined with what blocks it in ``[start, end)`` (``kind``:
     booking, hold, time_off; at most ``limit``); none if the resource is unknown."""
-    query = QUERIES["availability_window"]
     return await tx.fetch(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id, resource_id=resource_id, start=start, end=end, limit=limit
-        ),
+        QUERIES["availability_window"],
+        tenant_id=tx.tenant_id,
+        resource_id=resource_id,
+        start=start,
+        end=end,
+        limit=limit,
     )
 
 
 async def search_resources(
     tx: Tx, *, kind: str | None, skills: list[str] | None, resource_ids: list[UUID] | None
 ) -> list[asyncpg.Record]:
-    query = QUERIES["search_resources"]
     return await tx.fetch(
-        query.sql,
-        *query.args(tenant_id=tx.tenant_id, kind=kind, skills=skills, resource_ids=resource_ids),
+        QUERIES["search_resources"],
+        tenant_id=tx.tenant_id,
+        kind=kind,
+        skills=skills,
+        resource_ids=resource_ids,
     )
 
 
 async def search_busy(
     tx: Tx, *, resource_ids: list[UUID], start: datetime, end: datetime
 ) -> list[asyncpg.Record]:
-    query = QUERIES["search_busy"]
     return await tx.fetch(
-        query.sql,
-        *query.args(tenant_id=tx.tenant_id, resource_ids=resource_ids, start=start, end=end),
+        QUERIES["search_busy"],
+        tenant_id=tx.tenant_id,
+        resource_ids=resource_ids,
+        start=start,
+        end=end,
     )

@@ -26,17 +26,14 @@ async def booking_context(
     None when there are none or ``start`` is None). Exact: every writer holds the lock.
     When a conflict was already committed it is returned without taking the lock: the
     caller must then refuse, never write."""
-    query = QUERIES["booking_context"]
     return await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            resource_id=resource_id,
-            project_id=project_id,
-            start=start,
-            end=end,
-            excluding=excluding,
-        ),
+        QUERIES["booking_context"],
+        tenant_id=tx.tenant_id,
+        resource_id=resource_id,
+        project_id=project_id,
+        start=start,
+        end=end,
+        excluding=excluding,
     )
 
 
@@ -50,29 +47,26 @@ async def periods_context(
 ) -> asyncpg.Record | None:
     """Like ``booking_context`` for several periods, but always takes the resource's lock
     first; ``conflicts`` lists every clash, each with its ``occurrence_start``."""
-    query = QUERIES["periods_context"]
     return await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            resource_id=resource_id,
-            project_id=project_id,
-            starts=starts,
-            ends=ends,
-        ),
+        QUERIES["periods_context"],
+        tenant_id=tx.tenant_id,
+        resource_id=resource_id,
+        project_id=project_id,
+        starts=starts,
+        ends=ends,
     )
 
 
 async def lock_booking_project(tx: Tx, project_id: UUID) -> Decimal | None:
-    query = QUERIES["lock_booking_project"]
-    value = await tx.fetchval(query.sql, *query.args(tenant_id=tx.tenant_id, project_id=project_id))
+    value = await tx.fetchval(
+        QUERIES["lock_booking_project"], tenant_id=tx.tenant_id, project_id=project_id
+    )
     return value if isinstance(value, Decimal) else None
 
 
 async def booking_contexts(tx: Tx, *, limit: int) -> list[asyncpg.Record]:
     """The context (without project) of up to ``limit`` of the tenant's resources."""
-    query = QUERIES["booking_contexts"]
-    return await tx.fetch(query.sql, *query.args(tenant_id=tx.tenant_id, limit=limit))
+    return await tx.fetch(QUERIES["booking_contexts"], tenant_id=tx.tenant_id, limit=limit)
 
 
 async def create_booking(
@@ -95,36 +89,35 @@ async def create_booking(
     transaction when none is open. ``stamp`` is that of the context the rules were judged
     on; the row's ``outcome`` says what happened (created, stale, conflict, budget).
     ``after``/``diff`` are the event's JSON but for number, created_at and updated_at."""
-    query = QUERIES["create_booking"]
     row = await tx.sole(
-        query.sql,
-        *query.args(
-            app_role=tx.app_role,
-            tenant_id=tx.tenant_id,
-            stamp=stamp,
-            booking_id=booking_id,
-            resource_id=resource_id,
-            project_id=project_id,
-            requester_id=requester_id,
-            title=title,
-            note=note,
-            start=start,
-            end=end,
-            status=status,
-            audit_id=uuid.uuid4(),
-            correlation_id=tx.ctx.request_id,
-            after=after,
-            diff=diff,
-        ),
+        QUERIES["create_booking"],
+        app_role=tx.app_role,
+        tenant_id=tx.tenant_id,
+        stamp=stamp,
+        booking_id=booking_id,
+        resource_id=resource_id,
+        project_id=project_id,
+        requester_id=requester_id,
+        title=title,
+        note=note,
+        start=start,
+        end=end,
+        status=status,
+        audit_id=uuid.uuid4(),
+        correlation_id=tx.ctx.request_id,
+        after=after,
+        diff=diff,
     )
     assert row is not None, "app_create_booking always answers one row"
     return row
 
 
 async def project_booked_seconds(tx: Tx, project_id: UUID, *, excluding: UUID | None) -> Decimal:
-    query = QUERIES["project_booked_seconds"]
     value = await tx.fetchval(
-        query.sql, *query.args(tenant_id=tx.tenant_id, project_id=project_id, excluding=excluding)
+        QUERIES["project_booked_seconds"],
+        tenant_id=tx.tenant_id,
+        project_id=project_id,
+        excluding=excluding,
     )
     return Decimal(value)
 
@@ -132,28 +125,23 @@ async def project_booked_seconds(tx: Tx, project_id: UUID, *, excluding: UUID | 
 async def booking_conflicts(
     tx: Tx, *, resource_id: UUID, start: datetime, end: datetime, excluding: UUID | None
 ) -> list[asyncpg.Record]:
-    query = QUERIES["booking_conflicts"]
     return await tx.fetch(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            resource_id=resource_id,
-            start=start,
-            end=end,
-            excluding=excluding,
-        ),
+        QUERIES["booking_conflicts"],
+        tenant_id=tx.tenant_id,
+        resource_id=resource_id,
+        start=start,
+        end=end,
+        excluding=excluding,
     )
 
 
 async def lock_booking(tx: Tx, booking_id: UUID) -> asyncpg.Record | None:
     """Takes the advisory lock of the booking's resource; the row and timer settings."""
-    query = QUERIES["lock_booking"]
-    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, booking_id=booking_id))
+    return await tx.fetchrow(QUERIES["lock_booking"], tenant_id=tx.tenant_id, booking_id=booking_id)
 
 
 async def get_booking(tx: Tx, booking_id: UUID) -> asyncpg.Record | None:
-    query = QUERIES["get_booking"]
-    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, booking_id=booking_id))
+    return await tx.fetchrow(QUERIES["get_booking"], tenant_id=tx.tenant_id, booking_id=booking_id)
 
 
 async def update_booking(
@@ -172,23 +160,20 @@ async def update_booking(
     budget_hours: Decimal | None,
 ) -> asyncpg.Record | None:
     """None when the booking changed meanwhile or would pass the project's budget."""
-    query = QUERIES["update_booking"]
     return await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            booking_id=booking_id,
-            resource_id=resource_id,
-            status=status,
-            project_id=project_id,
-            title=title,
-            note=note,
-            start=start,
-            end=end,
-            expected_version=expected_version,
-            expected_status=expected_status,
-            budget_hours=budget_hours,
-        ),
+        QUERIES["update_booking"],
+        tenant_id=tx.tenant_id,
+        booking_id=booking_id,
+        resource_id=resource_id,
+        status=status,
+        project_id=project_id,
+        title=title,
+        note=note,
+        start=start,
+        end=end,
+        expected_version=expected_version,
+        expected_status=expected_status,
+        budget_hours=budget_hours,
     )
 
 
@@ -204,19 +189,16 @@ async def transition_booking(
     resource_id: UUID | None,
 ) -> asyncpg.Record | None:
     """None when the booking is no longer at the expected status and version."""
-    query = QUERIES["transition_booking"]
     return await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            booking_id=booking_id,
-            expected_status=expected_status,
-            expected_version=expected_version,
-            status=status,
-            reason=reason,
-            escalate=escalate,
-            resource_id=resource_id,
-        ),
+        QUERIES["transition_booking"],
+        tenant_id=tx.tenant_id,
+        booking_id=booking_id,
+        expected_status=expected_status,
+        expected_version=expected_version,
+        status=status,
+        reason=reason,
+        escalate=escalate,
+        resource_id=resource_id,
     )
 
 
@@ -233,19 +215,16 @@ async def list_bookings(
     limit: int,
 ) -> list[asyncpg.Record]:
     after_start, after_id = after if after is not None else (None, None)
-    query = QUERIES["list_bookings"]
     return await tx.fetch(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            resource_id=resource_id,
-            project_id=project_id,
-            requester_id=requester_id,
-            statuses=statuses,
-            start=start,
-            end=end,
-            after_start=after_start,
-            after_id=after_id,
-            limit=limit,
-        ),
+        QUERIES["list_bookings"],
+        tenant_id=tx.tenant_id,
+        resource_id=resource_id,
+        project_id=project_id,
+        requester_id=requester_id,
+        statuses=statuses,
+        start=start,
+        end=end,
+        after_start=after_start,
+        after_id=after_id,
+        limit=limit,
     )

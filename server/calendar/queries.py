@@ -14,28 +14,26 @@ async def calendar_bookings(
 ) -> list[asyncpg.Record]:
     """The resource's name joined with its newest blocking bookings in ``[start, end)``;
     no rows if the resource is unknown to this tenant."""
-    query = QUERIES["calendar_bookings"]
     return await tx.fetch(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id, resource_id=resource_id, start=start, end=end, limit=limit
-        ),
+        QUERIES["calendar_bookings"],
+        tenant_id=tx.tenant_id,
+        resource_id=resource_id,
+        start=start,
+        end=end,
+        limit=limit,
     )
 
 
 async def insert_feed(
     tx: Tx, *, feed_id: UUID, user_id: UUID, resource_id: UUID | None, secret_hash: bytes
 ) -> asyncpg.Record:
-    query = QUERIES["insert_calendar_feed"]
     row = await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            feed_id=feed_id,
-            user_id=user_id,
-            resource_id=resource_id,
-            secret_hash=secret_hash,
-        ),
+        QUERIES["insert_calendar_feed"],
+        tenant_id=tx.tenant_id,
+        feed_id=feed_id,
+        user_id=user_id,
+        resource_id=resource_id,
+        secret_hash=secret_hash,
     )
     assert row is not None
     return row
@@ -45,37 +43,35 @@ async def list_feeds(
     tx: Tx, user_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int
 ) -> list[asyncpg.Record]:
     created_at, feed_id = after or (None, None)
-    query = QUERIES["list_calendar_feeds"]
     return await tx.fetch(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            user_id=user_id,
-            after_created_at=created_at,
-            after_id=feed_id,
-            limit=limit,
-        ),
+        QUERIES["list_calendar_feeds"],
+        tenant_id=tx.tenant_id,
+        user_id=user_id,
+        after_created_at=created_at,
+        after_id=feed_id,
+        limit=limit,
     )
 
 
 async def delete_feed(tx: Tx, feed_id: UUID, user_id: UUID) -> bool:
-    query = QUERIES["delete_calendar_feed"]
     row = await tx.fetchval(
-        query.sql, *query.args(tenant_id=tx.tenant_id, feed_id=feed_id, user_id=user_id)
+        QUERIES["delete_calendar_feed"], tenant_id=tx.tenant_id, feed_id=feed_id, user_id=user_id
     )
     return row is not None
 
 
 async def get_feed(tx: Tx, feed_id: UUID) -> asyncpg.Record | None:
-    query = QUERIES["calendar_feed"]
-    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, feed_id=feed_id))
+    return await tx.fetchrow(QUERIES["calendar_feed"], tenant_id=tx.tenant_id, feed_id=feed_id)
 
 
 async def requester_bookings(
     tx: Tx, *, user_id: UUID, start: datetime, end: datetime | None, limit: int
 ) -> list[asyncpg.Record]:
-    query = QUERIES["requester_calendar_bookings"]
     return await tx.fetch(
-        query.sql,
-        *query.args(tenant_id=tx.tenant_id, user_id=user_id, start=start, end=end, limit=limit),
+        QUERIES["requester_calendar_bookings"],
+        tenant_id=tx.tenant_id,
+        user_id=user_id,
+        start=start,
+        end=end,
+        limit=limit,
     )

@@ -20,31 +20,26 @@ async def record_change(
     after: dict[str, Any],
     diff: dict[str, list[Any]],
 ) -> asyncpg.Record:
-    query = QUERIES["record_change"]
     row = await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            audit_id=uuid.uuid4(),
-            actor_id=tx.ctx.user_id,
-            type=type,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            correlation_id=tx.ctx.request_id,
-            before=before,
-            after=after,
-            diff=diff,
-        ),
+        QUERIES["record_change"],
+        tenant_id=tx.tenant_id,
+        audit_id=uuid.uuid4(),
+        actor_id=tx.ctx.user_id,
+        type=type,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        correlation_id=tx.ctx.request_id,
+        before=before,
+        after=after,
+        diff=diff,
     )
     assert row is not None
     return row
 
 
 async def events_since(tx: Tx, *, since: int, limit: int) -> list[asyncpg.Record]:
-    query = QUERIES["events_since"]
-    return await tx.fetch(query.sql, *query.args(tenant_id=tx.tenant_id, since=since, limit=limit))
+    return await tx.fetch(QUERIES["events_since"], tenant_id=tx.tenant_id, since=since, limit=limit)
 
 
 async def event_head(tx: Tx) -> asyncpg.Record | None:
-    query = QUERIES["event_head"]
-    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id))
+    return await tx.fetchrow(QUERIES["event_head"], tenant_id=tx.tenant_id)

@@ -12,10 +12,12 @@ from server.sql import QUERIES
 async def release_expired_holds(
     tx: Tx, *, resource_id: UUID, start: datetime, end: datetime
 ) -> list[asyncpg.Record]:
-    query = QUERIES["release_expired_holds"]
     return await tx.fetch(
-        query.sql,
-        *query.args(tenant_id=tx.tenant_id, resource_id=resource_id, start=start, end=end),
+        QUERIES["release_expired_holds"],
+        tenant_id=tx.tenant_id,
+        resource_id=resource_id,
+        start=start,
+        end=end,
     )
 
 
@@ -28,18 +30,15 @@ async def insert_hold(
     end: datetime,
     ttl: timedelta,
 ) -> asyncpg.Record:
-    query = QUERIES["insert_hold"]
     row = await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            hold_id=hold_id,
-            resource_id=resource_id,
-            holder_id=tx.ctx.user_id,
-            start=start,
-            end=end,
-            ttl=ttl,
-        ),
+        QUERIES["insert_hold"],
+        tenant_id=tx.tenant_id,
+        hold_id=hold_id,
+        resource_id=resource_id,
+        holder_id=tx.ctx.user_id,
+        start=start,
+        end=end,
+        ttl=ttl,
     )
     assert row is not None
     return row
@@ -47,14 +46,12 @@ async def insert_hold(
 
 async def lock_hold(tx: Tx, hold_id: UUID) -> asyncpg.Record | None:
     """Takes the advisory lock of the hold's resource, then the hold's row."""
-    query = QUERIES["lock_hold"]
-    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, hold_id=hold_id))
+    return await tx.fetchrow(QUERIES["lock_hold"], tenant_id=tx.tenant_id, hold_id=hold_id)
 
 
 async def release_hold(tx: Tx, hold_id: UUID, *, reason: str) -> asyncpg.Record | None:
-    query = QUERIES["release_hold"]
     return await tx.fetchrow(
-        query.sql, *query.args(tenant_id=tx.tenant_id, hold_id=hold_id, reason=reason)
+        QUERIES["release_hold"], tenant_id=tx.tenant_id, hold_id=hold_id, reason=reason
     )
 
 
@@ -62,19 +59,15 @@ async def list_holds(
     tx: Tx, *, resource_id: UUID | None, after: tuple[datetime, UUID] | None, limit: int
 ) -> list[asyncpg.Record]:
     after_start, after_id = after if after is not None else (None, None)
-    query = QUERIES["list_holds"]
     return await tx.fetch(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            resource_id=resource_id,
-            after_start=after_start,
-            after_id=after_id,
-            limit=limit,
-        ),
+        QUERIES["list_holds"],
+        tenant_id=tx.tenant_id,
+        resource_id=resource_id,
+        after_start=after_start,
+        after_id=after_id,
+        limit=limit,
     )
 
 
 async def expired_holds(tx: Tx, *, limit: int) -> list[asyncpg.Record]:
-    query = QUERIES["expired_holds"]
-    return await tx.fetch(query.sql, *query.args(limit=limit))
+    return await tx.fetch(QUERIES["expired_holds"], limit=limit)

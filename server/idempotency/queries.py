@@ -9,43 +9,45 @@ from server.sql import QUERIES
 
 
 async def claim(tx: Tx, *, user_id: UUID, key: str, request_hash: bytes) -> bool:
-    query = QUERIES["expire_idempotency_key"]
-    await tx.execute(query.sql, *query.args(tenant_id=tx.tenant_id, user_id=user_id, key=key))
-    query = QUERIES["claim_idempotency_key"]
+    await tx.execute(
+        QUERIES["expire_idempotency_key"], tenant_id=tx.tenant_id, user_id=user_id, key=key
+    )
     claimed = await tx.fetchval(
-        query.sql,
-        *query.args(tenant_id=tx.tenant_id, user_id=user_id, key=key, request_hash=request_hash),
+        QUERIES["claim_idempotency_key"],
+        tenant_id=tx.tenant_id,
+        user_id=user_id,
+        key=key,
+        request_hash=request_hash,
     )
     return claimed is not None
 
 
 async def get(tx: Tx, *, user_id: UUID, key: str) -> asyncpg.Record | None:
-    query = QUERIES["get_idempotency_key"]
     return await tx.fetchrow(
-        query.sql, *query.args(tenant_id=tx.tenant_id, user_id=user_id, key=key)
+        QUERIES["get_idempotency_key"], tenant_id=tx.tenant_id, user_id=user_id, key=key
     )
 
 
 async def store(tx: Tx, *, user_id: UUID, key: str, status: int, body: bytes) -> None:
-    query = QUERIES["store_idempotent_response"]
     await tx.execute(
-        query.sql,
-        *query.args(tenant_id=tx.tenant_id, user_id=user_id, key=key, status=status, body=body),
+        QUERIES["store_idempotent_response"],
+        tenant_id=tx.tenant_id,
+        user_id=user_id,
+        key=key,
+        status=status,
+        body=body,
     )
 
 
 async def store_error(
     tx: Tx, *, user_id: UUID, key: str, request_hash: bytes, status: int, body: bytes
 ) -> None:
-    query = QUERIES["store_idempotent_error"]
     await tx.execute(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            user_id=user_id,
-            key=key,
-            request_hash=request_hash,
-            status=status,
-            body=body,
-        ),
+        QUERIES["store_idempotent_error"],
+        tenant_id=tx.tenant_id,
+        user_id=user_id,
+        key=key,
+        request_hash=request_hash,
+        status=status,
+        body=body,
     )

@@ -22,20 +22,17 @@ async def insert_role_notifications(
     ics_method: str | None = None,
     except_user: UUID | None = None,
 ) -> list[UUID]:
-    query = QUERIES["insert_role_notifications"]
     rows = await tx.fetch(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            kind=kind,
-            subject=subject,
-            body=body,
-            roles=roles,
-            html=html,
-            ics=ics,
-            ics_method=ics_method,
-            except_user=except_user,
-        ),
+        QUERIES["insert_role_notifications"],
+        tenant_id=tx.tenant_id,
+        kind=kind,
+        subject=subject,
+        body=body,
+        roles=roles,
+        html=html,
+        ics=ics,
+        ics_method=ics_method,
+        except_user=except_user,
     )
     return [row["id"] for row in rows]
 
@@ -51,55 +48,46 @@ async def insert_user_notification(
     ics: str | None = None,
     ics_method: str | None = None,
 ) -> UUID | None:
-    query = QUERIES["insert_user_notification"]
     value = await tx.fetchval(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            kind=kind,
-            subject=subject,
-            body=body,
-            user_id=user_id,
-            html=html,
-            ics=ics,
-            ics_method=ics_method,
-        ),
+        QUERIES["insert_user_notification"],
+        tenant_id=tx.tenant_id,
+        kind=kind,
+        subject=subject,
+        body=body,
+        user_id=user_id,
+        html=html,
+        ics=ics,
+        ics_method=ics_method,
     )
     return value if isinstance(value, UUID) else None
 
 
 async def due_notifications(tx: Tx, *, limit: int) -> list[asyncpg.Record]:
-    query = QUERIES["due_notifications"]
-    return await tx.fetch(query.sql, *query.args(limit=limit))
+    return await tx.fetch(QUERIES["due_notifications"], limit=limit)
 
 
 async def claim_notification(tx: Tx, notification_id: UUID) -> asyncpg.Record | None:
-    query = QUERIES["claim_notification"]
     return await tx.fetchrow(
-        query.sql, *query.args(tenant_id=tx.tenant_id, notification_id=notification_id)
+        QUERIES["claim_notification"], tenant_id=tx.tenant_id, notification_id=notification_id
     )
 
 
 async def mark_sent(tx: Tx, notification_id: UUID) -> None:
-    query = QUERIES["mark_notification_sent"]
     await tx.execute(
-        query.sql, *query.args(tenant_id=tx.tenant_id, notification_id=notification_id)
+        QUERIES["mark_notification_sent"], tenant_id=tx.tenant_id, notification_id=notification_id
     )
 
 
 async def mark_failed_attempt(
     tx: Tx, notification_id: UUID, *, error: str, retry_in: timedelta, give_up: bool
 ) -> asyncpg.Record:
-    query = QUERIES["mark_notification_failed_attempt"]
     row = await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            notification_id=notification_id,
-            error=error,
-            retry_in=retry_in,
-            give_up=give_up,
-        ),
+        QUERIES["mark_notification_failed_attempt"],
+        tenant_id=tx.tenant_id,
+        notification_id=notification_id,
+        error=error,
+        retry_in=retry_in,
+        give_up=give_up,
     )
     assert row is not None
     return row
@@ -108,56 +96,55 @@ async def mark_failed_attempt(
 async def mail_names(
     tx: Tx, *, resource_id: UUID, requester_id: UUID, actor_id: UUID | None
 ) -> asyncpg.Record | None:
-    query = QUERIES["mail_names"]
     return await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            resource_id=resource_id,
-            requester_id=requester_id,
-            actor_id=actor_id,
-        ),
+        QUERIES["mail_names"],
+        tenant_id=tx.tenant_id,
+        resource_id=resource_id,
+        requester_id=requester_id,
+        actor_id=actor_id,
     )
 
 
 async def booking_change_fields(
     tx: Tx, *, booking_id: UUID, at: datetime, action: str
 ) -> dict[str, Any]:
-    query = QUERIES["booking_change_fields"]
     diff = await tx.fetchval(
-        query.sql, *query.args(tenant_id=tx.tenant_id, booking_id=booking_id, at=at, action=action)
+        QUERIES["booking_change_fields"],
+        tenant_id=tx.tenant_id,
+        booking_id=booking_id,
+        at=at,
+        action=action,
     )
     return diff if isinstance(diff, dict) else {}
 
 
 async def mail_backlog(tx: Tx, *, limit: int) -> list[UUID]:
-    query = QUERIES["mail_backlog"]
-    return [row["tenant_id"] for row in await tx.fetch(query.sql, *query.args(limit=limit))]
+    return [row["tenant_id"] for row in await tx.fetch(QUERIES["mail_backlog"], limit=limit)]
 
 
 async def lock_mail_cursor(tx: Tx) -> int | None:
-    query = QUERIES["ensure_mail_cursor"]
-    await tx.execute(query.sql, *query.args(tenant_id=tx.tenant_id))
-    query = QUERIES["lock_mail_cursor"]
-    value = await tx.fetchval(query.sql, *query.args(tenant_id=tx.tenant_id))
+    await tx.execute(QUERIES["ensure_mail_cursor"], tenant_id=tx.tenant_id)
+    value = await tx.fetchval(QUERIES["lock_mail_cursor"], tenant_id=tx.tenant_id)
     return int(value) if value is not None else None
 
 
 async def advance_mail_cursor(tx: Tx, seq: int) -> None:
-    query = QUERIES["advance_mail_cursor"]
-    await tx.execute(query.sql, *query.args(tenant_id=tx.tenant_id, seq=seq))
+    await tx.execute(QUERIES["advance_mail_cursor"], tenant_id=tx.tenant_id, seq=seq)
 
 
 async def get_preferences(tx: Tx, user_id: UUID) -> dict[str, bool]:
-    query = QUERIES["get_notification_preferences"]
-    value = await tx.fetchval(query.sql, *query.args(tenant_id=tx.tenant_id, user_id=user_id))
+    value = await tx.fetchval(
+        QUERIES["get_notification_preferences"], tenant_id=tx.tenant_id, user_id=user_id
+    )
     return dict(value) if isinstance(value, dict) else {}
 
 
 async def put_preferences(tx: Tx, user_id: UUID, email: dict[str, bool]) -> dict[str, bool]:
-    query = QUERIES["put_notification_preferences"]
     value = await tx.fetchval(
-        query.sql, *query.args(tenant_id=tx.tenant_id, user_id=user_id, email=email)
+        QUERIES["put_notification_preferences"],
+        tenant_id=tx.tenant_id,
+        user_id=user_id,
+        email=email,
     )
     assert isinstance(value, dict)
     return dict(value)
@@ -166,14 +153,11 @@ async def put_preferences(tx: Tx, user_id: UUID, email: dict[str, bool]) -> dict
 async def mail_events(
     tx: Tx, *, after: int, limit: int, types: list[str], created_status: str
 ) -> list[asyncpg.Record]:
-    query = QUERIES["mail_events"]
     return await tx.fetch(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            after=after,
-            limit=limit,
-            types=types,
-            created_status=created_status,
-        ),
+        QUERIES["mail_events"],
+        tenant_id=tx.tenant_id,
+        after=after,
+        limit=limit,
+        types=types,
+        created_status=created_status,
     )

@@ -7,5 +7,5 @@ from server.sql import QUERIES
 
 
 async def backlogs(tx: Tx) -> list[tuple[str, int, float]]:
-    rows = await tx.fetch(QUERIES["backlogs"].sql)
+    rows = await tx.fetch(QUERIES["backlogs"])
     return [(row["queue"], row["items"], row["oldest_seconds"]) for row in rows]

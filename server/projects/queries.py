@@ -12,44 +12,36 @@ from server.sql import QUERIES
 async def insert_project(
     tx: Tx, *, project_id: UUID, name: str, code: str | None, budget_hours: Decimal | None
 ) -> asyncpg.Record:
-    query = QUERIES["insert_project"]
     row = await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            project_id=project_id,
-            name=name,
-            code=code,
-            budget_hours=budget_hours,
-        ),
+        QUERIES["insert_project"],
+        tenant_id=tx.tenant_id,
+        project_id=project_id,
+        name=name,
+        code=code,
+        budget_hours=budget_hours,
     )
     assert row is not None
     return row
 
 
 async def get_project(tx: Tx, project_id: UUID) -> asyncpg.Record | None:
-    query = QUERIES["get_project"]
-    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, project_id=project_id))
+    return await tx.fetchrow(QUERIES["get_project"], tenant_id=tx.tenant_id, project_id=project_id)
 
 
 async def lock_project(tx: Tx, project_id: UUID) -> asyncpg.Record | None:
-    query = QUERIES["lock_project"]
-    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, project_id=project_id))
+    return await tx.fetchrow(QUERIES["lock_project"], tenant_id=tx.tenant_id, project_id=project_id)
 
 
 async def update_project(
     tx: Tx, project_id: UUID, *, name: str, code: str | None, budget_hours: Decimal | None
 ) -> asyncpg.Record:
-    query = QUERIES["update_project"]
     row = await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            project_id=project_id,
-            name=name,
-            code=code,
-            budget_hours=budget_hours,
-        ),
+        QUERIES["update_project"],
+        tenant_id=tx.tenant_id,
+        project_id=project_id,
+        name=name,
+        code=code,
+        budget_hours=budget_hours,
     )
     assert row is not None
     return row
@@ -58,9 +50,12 @@ async def update_project(
 async def deactivate_project(
     tx: Tx, project_id: UUID, *, by: UUID | None, reason: str
 ) -> asyncpg.Record | None:
-    query = QUERIES["deactivate_project"]
     return await tx.fetchrow(
-        query.sql, *query.args(tenant_id=tx.tenant_id, project_id=project_id, by=by, reason=reason)
+        QUERIES["deactivate_project"],
+        tenant_id=tx.tenant_id,
+        project_id=project_id,
+        by=by,
+        reason=reason,
     )
 
 
@@ -68,19 +63,17 @@ async def list_projects(
     tx: Tx, *, active: bool | None, after: tuple[str, UUID] | None, limit: int
 ) -> list[asyncpg.Record]:
     after_name, after_id = after if after is not None else (None, None)
-    query = QUERIES["list_projects"]
     return await tx.fetch(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            active=active,
-            after_name=after_name,
-            after_id=after_id,
-            limit=limit,
-        ),
+        QUERIES["list_projects"],
+        tenant_id=tx.tenant_id,
+        active=active,
+        after_name=after_name,
+        after_id=after_id,
+        limit=limit,
     )
 
 
 async def reactivate_project(tx: Tx, project_id: UUID) -> asyncpg.Record | None:
-    query = QUERIES["reactivate_project"]
-    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, project_id=project_id))
+    return await tx.fetchrow(
+        QUERIES["reactivate_project"], tenant_id=tx.tenant_id, project_id=project_id
+    )

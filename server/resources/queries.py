@@ -19,34 +19,29 @@ async def insert_resource(
     skills: list[str],
     working_hours: dict[str, Any] | None,
 ) -> asyncpg.Record:
-    query = QUERIES["insert_resource"]
     row = await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            resource_id=resource_id,
-            name=name,
-            kind=kind,
-            timezone=timezone,
-            skills=skills,
-            working_hours=working_hours,
-        ),
+        QUERIES["insert_resource"],
+        tenant_id=tx.tenant_id,
+        resource_id=resource_id,
+        name=name,
+        kind=kind,
+        timezone=timezone,
+        skills=skills,
+        working_hours=working_hours,
     )
     assert row is not None
     return row
 
 
 async def get_resource(tx: Tx, resource_id: UUID) -> asyncpg.Record | None:
-    query = QUERIES["get_resource"]
     return await tx.fetchrow(
-        query.sql, *query.args(tenant_id=tx.tenant_id, resource_id=resource_id)
+        QUERIES["get_resource"], tenant_id=tx.tenant_id, resource_id=resource_id
     )
 
 
 async def lock_resource(tx: Tx, resource_id: UUID) -> asyncpg.Record | None:
-    query = QUERIES["lock_resource"]
     return await tx.fetchrow(
-        query.sql, *query.args(tenant_id=tx.tenant_id, resource_id=resource_id)
+        QUERIES["lock_resource"], tenant_id=tx.tenant_id, resource_id=resource_id
     )
 
 
@@ -60,18 +55,15 @@ async def update_resource(
     skills: list[str],
     working_hours: dict[str, Any] | None,
 ) -> asyncpg.Record:
-    query = QUERIES["update_resource"]
     row = await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            resource_id=resource_id,
-            name=name,
-            kind=kind,
-            timezone=timezone,
-            skills=skills,
-            working_hours=working_hours,
-        ),
+        QUERIES["update_resource"],
+        tenant_id=tx.tenant_id,
+        resource_id=resource_id,
+        name=name,
+        kind=kind,
+        timezone=timezone,
+        skills=skills,
+        working_hours=working_hours,
     )
     assert row is not None
     return row
@@ -80,10 +72,12 @@ async def update_resource(
 async def deactivate_resource(
     tx: Tx, resource_id: UUID, *, by: UUID | None, reason: str
 ) -> asyncpg.Record | None:
-    query = QUERIES["deactivate_resource"]
     return await tx.fetchrow(
-        query.sql,
-        *query.args(tenant_id=tx.tenant_id, resource_id=resource_id, by=by, reason=reason),
+        QUERIES["deactivate_resource"],
+        tenant_id=tx.tenant_id,
+        resource_id=resource_id,
+        by=by,
+        reason=reason,
     )
 
 
@@ -97,23 +91,19 @@ async def list_resources(
     limit: int,
 ) -> list[asyncpg.Record]:
     after_name, after_id = after if after is not None else (None, None)
-    query = QUERIES["list_resources"]
     return await tx.fetch(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            kind=kind,
-            skill=skill,
-            active=active,
-            after_name=after_name,
-            after_id=after_id,
-            limit=limit,
-        ),
+        QUERIES["list_resources"],
+        tenant_id=tx.tenant_id,
+        kind=kind,
+        skill=skill,
+        active=active,
+        after_name=after_name,
+        after_id=after_id,
+        limit=limit,
     )
 
 
 async def reactivate_resource(tx: Tx, resource_id: UUID) -> asyncpg.Record | None:
-    query = QUERIES["reactivate_resource"]
     return await tx.fetchrow(
-        query.sql, *query.args(tenant_id=tx.tenant_id, resource_id=resource_id)
+        QUERIES["reactivate_resource"], tenant_id=tx.tenant_id, resource_id=resource_id
     )

@@ -10,43 +10,48 @@ from server.sql import QUERIES
 
 
 async def head(tx: Tx) -> int:
-    query = QUERIES["schedule_head"]
-    value = await tx.fetchval(query.sql, *query.args(tenant_id=tx.tenant_id))
+    value = await tx.fetchval(QUERIES["schedule_head"], tenant_id=tx.tenant_id)
     return int(value or 0)
 
 
 async def schedule_resources(tx: Tx, resource_ids: list[UUID] | None) -> list[asyncpg.Record]:
-    query = QUERIES["schedule_resources"]
-    return await tx.fetch(query.sql, *query.args(tenant_id=tx.tenant_id, resource_ids=resource_ids))
+    return await tx.fetch(
+        QUERIES["schedule_resources"], tenant_id=tx.tenant_id, resource_ids=resource_ids
+    )
 
 
 async def bookings(
     tx: Tx, resource_ids: list[UUID] | None, start: datetime, end: datetime, *, limit: int
 ) -> list[asyncpg.Record]:
-    query = QUERIES["schedule_bookings"]
     return await tx.fetch(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id, resource_ids=resource_ids, start=start, end=end, limit=limit
-        ),
+        QUERIES["schedule_bookings"],
+        tenant_id=tx.tenant_id,
+        resource_ids=resource_ids,
+        start=start,
+        end=end,
+        limit=limit,
     )
 
 
 async def holds(
     tx: Tx, resource_ids: list[UUID] | None, start: datetime, end: datetime
 ) -> list[asyncpg.Record]:
-    query = QUERIES["schedule_holds"]
     return await tx.fetch(
-        query.sql,
-        *query.args(tenant_id=tx.tenant_id, resource_ids=resource_ids, start=start, end=end),
+        QUERIES["schedule_holds"],
+        tenant_id=tx.tenant_id,
+        resource_ids=resource_ids,
+        start=start,
+        end=end,
     )
 
 
 async def time_off(
     tx: Tx, resource_ids: list[UUID] | None, start: datetime, end: datetime
 ) -> list[asyncpg.Record]:
-    query = QUERIES["schedule_time_off"]
     return await tx.fetch(
-        query.sql,
-        *query.args(tenant_id=tx.tenant_id, resource_ids=resource_ids, start=start, end=end),
+        QUERIES["schedule_time_off"],
+        tenant_id=tx.tenant_id,
+        resource_ids=resource_ids,
+        start=start,
+        end=end,
     )

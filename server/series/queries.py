@@ -14,10 +14,12 @@ from server.sql import QUERIES
 async def series_conflicts(
     tx: Tx, *, resource_id: UUID, starts: list[datetime], ends: list[datetime]
 ) -> list[Any] | None:
-    query = QUERIES["series_conflicts"]
     found: list[Any] | None = await tx.fetchval(
-        query.sql,
-        *query.args(tenant_id=tx.tenant_id, resource_id=resource_id, starts=starts, ends=ends),
+        QUERIES["series_conflicts"],
+        tenant_id=tx.tenant_id,
+        resource_id=resource_id,
+        starts=starts,
+        ends=ends,
     )
     return found
 
@@ -40,42 +42,39 @@ async def insert_series(
 ) -> list[asyncpg.Record]:
     """Every occurrence with its number, audit row and ``booking.created`` event, by start;
     no rows when the series would take the project past ``budget_hours``."""
-    query = QUERIES["insert_series"]
     return await tx.fetch(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            series_id=series_id,
-            resource_id=resource_id,
-            requester_id=tx.ctx.user_id,
-            project_id=project_id,
-            title=title,
-            note=note,
-            status=status,
-            booking_ids=booking_ids,
-            starts=starts,
-            ends=ends,
-            budget_hours=budget_hours,
-            recurrence=recurrence,
-            planned=planned,
-            correlation_id=tx.ctx.request_id,
-        ),
+        QUERIES["insert_series"],
+        tenant_id=tx.tenant_id,
+        series_id=series_id,
+        resource_id=resource_id,
+        requester_id=tx.ctx.user_id,
+        project_id=project_id,
+        title=title,
+        note=note,
+        status=status,
+        booking_ids=booking_ids,
+        starts=starts,
+        ends=ends,
+        budget_hours=budget_hours,
+        recurrence=recurrence,
+        planned=planned,
+        correlation_id=tx.ctx.request_id,
     )
 
 
 async def get_series(tx: Tx, series_id: UUID) -> asyncpg.Record | None:
-    query = QUERIES["get_series"]
-    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, series_id=series_id))
+    return await tx.fetchrow(QUERIES["get_series"], tenant_id=tx.tenant_id, series_id=series_id)
 
 
 async def series_bookings(tx: Tx, series_id: UUID) -> list[asyncpg.Record]:
-    query = QUERIES["series_bookings"]
-    return await tx.fetch(query.sql, *query.args(tenant_id=tx.tenant_id, series_id=series_id))
+    return await tx.fetch(QUERIES["series_bookings"], tenant_id=tx.tenant_id, series_id=series_id)
 
 
 async def bookings_to_cancel(tx: Tx, series_id: UUID, start: datetime) -> list[UUID]:
-    query = QUERIES["series_bookings_to_cancel"]
     rows = await tx.fetch(
-        query.sql, *query.args(tenant_id=tx.tenant_id, series_id=series_id, start=start)
+        QUERIES["series_bookings_to_cancel"],
+        tenant_id=tx.tenant_id,
+        series_id=series_id,
+        start=start,
     )
     return [row["id"] for row in rows]

@@ -9,20 +9,17 @@ from server.sql import QUERIES
 
 
 async def insert_tenant(tx: Tx, *, name: str, slug: str, timezone: str) -> asyncpg.Record:
-    query = QUERIES["insert_tenant"]
     row = await tx.fetchrow(
-        query.sql, *query.args(tenant_id=tx.tenant_id, name=name, slug=slug, timezone=timezone)
+        QUERIES["insert_tenant"], tenant_id=tx.tenant_id, name=name, slug=slug, timezone=timezone
     )
     assert row is not None
     return row
 
 
 async def get_tenant(tx: Tx) -> asyncpg.Record | None:
-    query = QUERIES["get_tenant"]
-    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id))
+    return await tx.fetchrow(QUERIES["get_tenant"], tenant_id=tx.tenant_id)
 
 
 async def tenant_id_by_slug(tx: Tx, slug: str) -> UUID | None:
-    query = QUERIES["tenant_id_by_slug"]
-    value = await tx.fetchval(query.sql, *query.args(slug=slug))
+    value = await tx.fetchval(QUERIES["tenant_id_by_slug"], slug=slug)
     return value if isinstance(value, UUID) else None

@@ -18,35 +18,34 @@ async def insert_time_off(
     end: datetime,
     reason: str | None,
 ) -> asyncpg.Record:
-    query = QUERIES["insert_time_off"]
     row = await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            time_off_id=time_off_id,
-            resource_id=resource_id,
-            start=start,
-            end=end,
-            reason=reason,
-            created_by=tx.ctx.user_id,
-        ),
+        QUERIES["insert_time_off"],
+        tenant_id=tx.tenant_id,
+        time_off_id=time_off_id,
+        resource_id=resource_id,
+        start=start,
+        end=end,
+        reason=reason,
+        created_by=tx.ctx.user_id,
     )
     assert row is not None
     return row
 
 
 async def delete_time_off(tx: Tx, resource_id: UUID, time_off_id: UUID) -> asyncpg.Record | None:
-    query = QUERIES["delete_time_off"]
     return await tx.fetchrow(
-        query.sql,
-        *query.args(tenant_id=tx.tenant_id, resource_id=resource_id, time_off_id=time_off_id),
+        QUERIES["delete_time_off"],
+        tenant_id=tx.tenant_id,
+        resource_id=resource_id,
+        time_off_id=time_off_id,
     )
 
 
 async def resource_exists(tx: Tx, resource_id: UUID) -> bool:
-    query = QUERIES["time_off_resource_exists"]
     return bool(
-        await tx.fetchval(query.sql, *query.args(tenant_id=tx.tenant_id, resource_id=resource_id))
+        await tx.fetchval(
+            QUERIES["time_off_resource_exists"], tenant_id=tx.tenant_id, resource_id=resource_id
+        )
     )
 
 
@@ -60,16 +59,13 @@ async def list_time_off(
     limit: int,
 ) -> list[asyncpg.Record]:
     after_start, after_id = after if after is not None else (None, None)
-    query = QUERIES["list_time_off"]
     return await tx.fetch(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            resource_id=resource_id,
-            start=start,
-            end=end,
-            after_start=after_start,
-            after_id=after_id,
-            limit=limit,
-        ),
+        QUERIES["list_time_off"],
+        tenant_id=tx.tenant_id,
+        resource_id=resource_id,
+        start=start,
+        end=end,
+        after_start=after_start,
+        after_id=after_id,
+        limit=limit,
     )

@@ -13,17 +13,14 @@ from server.sql import QUERIES
 async def insert_webhook(
     tx: Tx, *, webhook_id: UUID, url: str, events: list[str], secret: str
 ) -> asyncpg.Record:
-    query = QUERIES["insert_webhook"]
     row = await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            webhook_id=webhook_id,
-            url=url,
-            events=events,
-            secret=secret,
-            created_by=tx.ctx.user_id,
-        ),
+        QUERIES["insert_webhook"],
+        tenant_id=tx.tenant_id,
+        webhook_id=webhook_id,
+        url=url,
+        events=events,
+        secret=secret,
+        created_by=tx.ctx.user_id,
     )
     assert row is not None
     return row
@@ -33,63 +30,66 @@ async def list_webhooks(
     tx: Tx, *, after: tuple[datetime, UUID] | None, limit: int
 ) -> list[asyncpg.Record]:
     created_at, webhook_id = after or (None, None)
-    query = QUERIES["list_webhooks"]
     return await tx.fetch(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id, after_created_at=created_at, after_id=webhook_id, limit=limit
-        ),
+        QUERIES["list_webhooks"],
+        tenant_id=tx.tenant_id,
+        after_created_at=created_at,
+        after_id=webhook_id,
+        limit=limit,
     )
 
 
 async def delete_webhook(tx: Tx, webhook_id: UUID) -> bool:
-    query = QUERIES["delete_webhook"]
     return (
-        await tx.fetchval(query.sql, *query.args(tenant_id=tx.tenant_id, webhook_id=webhook_id))
+        await tx.fetchval(QUERIES["delete_webhook"], tenant_id=tx.tenant_id, webhook_id=webhook_id)
         is not None
     )
 
 
 async def webhook_exists(tx: Tx, webhook_id: UUID) -> bool:
-    query = QUERIES["webhook_exists"]
     return bool(
-        await tx.fetchval(query.sql, *query.args(tenant_id=tx.tenant_id, webhook_id=webhook_id))
+        await tx.fetchval(QUERIES["webhook_exists"], tenant_id=tx.tenant_id, webhook_id=webhook_id)
     )
 
 
 async def list_deliveries(tx: Tx, webhook_id: UUID, *, limit: int) -> list[asyncpg.Record]:
-    query = QUERIES["list_webhook_deliveries"]
     return await tx.fetch(
-        query.sql, *query.args(tenant_id=tx.tenant_id, webhook_id=webhook_id, limit=limit)
+        QUERIES["list_webhook_deliveries"],
+        tenant_id=tx.tenant_id,
+        webhook_id=webhook_id,
+        limit=limit,
     )
 
 
 async def backlog(tx: Tx, *, limit: int) -> list[asyncpg.Record]:
-    query = QUERIES["webhook_backlog"]
-    return await tx.fetch(query.sql, *query.args(limit=limit))
+    return await tx.fetch(QUERIES["webhook_backlog"], limit=limit)
 
 
 async def claim_webhook(tx: Tx, webhook_id: UUID) -> asyncpg.Record | None:
-    query = QUERIES["claim_webhook"]
-    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, webhook_id=webhook_id))
+    return await tx.fetchrow(
+        QUERIES["claim_webhook"], tenant_id=tx.tenant_id, webhook_id=webhook_id
+    )
 
 
 async def next_events(
     tx: Tx, webhook_id: UUID, *, after: int, types: list[str], limit: int
 ) -> list[asyncpg.Record]:
-    query = QUERIES["webhook_events"]
     return await tx.fetch(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id, webhook_id=webhook_id, after=after, types=types, limit=limit
-        ),
+        QUERIES["webhook_events"],
+        tenant_id=tx.tenant_id,
+        webhook_id=webhook_id,
+        after=after,
+        types=types,
+        limit=limit,
     )
 
 
 async def skip_events(tx: Tx, webhook_id: UUID, *, through: int) -> None:
-    query = QUERIES["skip_webhook_events"]
     await tx.execute(
-        query.sql, *query.args(tenant_id=tx.tenant_id, webhook_id=webhook_id, through=through)
+        QUERIES["skip_webhook_events"],
+        tenant_id=tx.tenant_id,
+        webhook_id=webhook_id,
+        through=through,
     )
 
 
@@ -113,21 +113,18 @@ async def record_attempts(
     finished_through: int | None,
     retry_at: datetime | None,
 ) -> None:
-    query = QUERIES["record_webhook_attempts"]
     await tx.execute(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            webhook_id=webhook_id,
-            delivery_ids=[a.delivery_id for a in attempts],
-            seqs=[a.seq for a in attempts],
-            event_types=[a.event_type for a in attempts],
-            states=[a.state for a in attempts],
-            statuses=[a.status for a in attempts],
-            errors=[a.error for a in attempts],
-            excerpts=[a.excerpt for a in attempts],
-            attempted_ats=[a.at for a in attempts],
-            retry_at=retry_at,
-            finished_through=finished_through,
-        ),
+        QUERIES["record_webhook_attempts"],
+        tenant_id=tx.tenant_id,
+        webhook_id=webhook_id,
+        delivery_ids=[a.delivery_id for a in attempts],
+        seqs=[a.seq for a in attempts],
+        event_types=[a.event_type for a in attempts],
+        states=[a.state for a in attempts],
+        statuses=[a.status for a in attempts],
+        errors=[a.error for a in attempts],
+        excerpts=[a.excerpt for a in attempts],
+        attempted_ats=[a.at for a in attempts],
+        retry_at=retry_at,
+        finished_through=finished_through,
     )

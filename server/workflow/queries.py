@@ -11,13 +11,11 @@ from server.sql import QUERIES
 
 
 async def get_settings(tx: Tx) -> asyncpg.Record | None:
-    query = QUERIES["get_workflow_settings"]
-    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id))
+    return await tx.fetchrow(QUERIES["get_workflow_settings"], tenant_id=tx.tenant_id)
 
 
 async def lock_settings(tx: Tx) -> asyncpg.Record | None:
-    query = QUERIES["lock_workflow_settings"]
-    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id))
+    return await tx.fetchrow(QUERIES["lock_workflow_settings"], tenant_id=tx.tenant_id)
 
 
 async def update_settings(
@@ -30,62 +28,55 @@ async def update_settings(
     auto_complete: bool,
     max_booking_days: int,
 ) -> asyncpg.Record:
-    query = QUERIES["update_workflow_settings"]
     row = await tx.fetchrow(
-        query.sql,
-        *query.args(
-            tenant_id=tx.tenant_id,
-            approval_required=approval_required,
-            escalate_after=escalate_after,
-            expire_after=expire_after,
-            remind_before=remind_before,
-            auto_complete=auto_complete,
-            max_booking_days=max_booking_days,
-        ),
+        QUERIES["update_workflow_settings"],
+        tenant_id=tx.tenant_id,
+        approval_required=approval_required,
+        escalate_after=escalate_after,
+        expire_after=expire_after,
+        remind_before=remind_before,
+        auto_complete=auto_complete,
+        max_booking_days=max_booking_days,
     )
     assert row is not None
     return row
 
 
 async def due_timers(tx: Tx, *, limit: int) -> list[asyncpg.Record]:
-    query = QUERIES["due_timers"]
-    return await tx.fetch(query.sql, *query.args(limit=limit))
+    return await tx.fetch(QUERIES["due_timers"], limit=limit)
 
 
 async def peek_timer(tx: Tx, timer_id: UUID) -> asyncpg.Record | None:
-    query = QUERIES["peek_timer"]
-    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, timer_id=timer_id))
+    return await tx.fetchrow(QUERIES["peek_timer"], tenant_id=tx.tenant_id, timer_id=timer_id)
 
 
 async def next_due_timer(tx: Tx, booking_id: UUID) -> asyncpg.Record | None:
-    query = QUERIES["next_due_timer"]
-    return await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id, booking_id=booking_id))
+    return await tx.fetchrow(
+        QUERIES["next_due_timer"], tenant_id=tx.tenant_id, booking_id=booking_id
+    )
 
 
 async def finish_timer(tx: Tx, timer_id: UUID, *, state: Literal["done", "cancelled"]) -> None:
-    query = QUERIES["finish_timer"]
-    await tx.execute(query.sql, *query.args(tenant_id=tx.tenant_id, timer_id=timer_id, state=state))
+    await tx.execute(
+        QUERIES["finish_timer"], tenant_id=tx.tenant_id, timer_id=timer_id, state=state
+    )
 
 
 async def reminder_sent(tx: Tx, booking_id: UUID, due_at: datetime) -> bool:
-    query = QUERIES["reminder_sent"]
     return bool(
         await tx.fetchval(
-            query.sql, *query.args(tenant_id=tx.tenant_id, booking_id=booking_id, due_at=due_at)
+            QUERIES["reminder_sent"], tenant_id=tx.tenant_id, booking_id=booking_id, due_at=due_at
         )
     )
 
 
 async def ensure_audit_partitions(tx: Tx, *, months_ahead: int) -> int:
-    query = QUERIES["ensure_audit_partitions"]
-    return int(await tx.fetchval(query.sql, *query.args(months_ahead=months_ahead)))
+    return int(await tx.fetchval(QUERIES["ensure_audit_partitions"], months_ahead=months_ahead))
 
 
 async def prune_events(tx: Tx, *, older_than: timedelta) -> int:
-    query = QUERIES["prune_events"]
-    return int(await tx.fetchval(query.sql, *query.args(older_than=older_than)))
+    return int(await tx.fetchval(QUERIES["prune_events"], older_than=older_than))
 
 
 async def prune_idempotency_keys(tx: Tx, *, older_than: timedelta) -> int:
-    query = QUERIES["prune_idempotency_keys"]
-    return int(await tx.fetchval(query.sql, *query.args(older_than=older_than)))
+    return int(await tx.fetchval(QUERIES["prune_idempotency_keys"], older_than=older_than))

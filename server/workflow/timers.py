@@ -64,8 +64,7 @@ class TimerSettings:
 
 
 async def _settings(tx: Tx) -> TimerSettings:
-    query = QUERIES["get_timer_settings"]
-    row = await tx.fetchrow(query.sql, *query.args(tenant_id=tx.tenant_id))
+    row = await tx.fetchrow(QUERIES["get_timer_settings"], tenant_id=tx.tenant_id)
     if row is None:
         return TimerSettings(None, None, None, False)
     return TimerSettings.from_row(row)
@@ -105,30 +104,24 @@ async def schedule_timers(
         return
     wanted = wanted_timers(booking_after, settings)
     if booking_before is not None:
-        query = QUERIES["refresh_booking_timers"]
         await tx.execute(
-            query.sql,
-            *query.args(
-                tenant_id=tx.tenant_id,
-                booking_id=booking_after.id,
-                kinds=list(wanted),
-                due_ats=list(wanted.values()),
-                booking_version=booking_after.version,
-            ),
-        )
-    if not wanted:
-        return
-    query = QUERIES["insert_booking_timers"]
-    added = await tx.fetch(
-        query.sql,
-        *query.args(
+            QUERIES["refresh_booking_timers"],
             tenant_id=tx.tenant_id,
             booking_id=booking_after.id,
-            timer_ids=[uuid.uuid4() for _ in wanted],
             kinds=list(wanted),
             due_ats=list(wanted.values()),
             booking_version=booking_after.version,
-        ),
+        )
+    if not wanted:
+        return
+    added = await tx.fetch(
+        QUERIES["insert_booking_timers"],
+        tenant_id=tx.tenant_id,
+        booking_id=booking_after.id,
+        timer_ids=[uuid.uuid4() for _ in wanted],
+        kinds=list(wanted),
+        due_ats=list(wanted.values()),
+        booking_version=booking_after.version,
     )
     for row in added:
         tx.enqueue(

@@ -75,40 +75,29 @@ def test_comments_name_parameters_as_the_sql_does() -> None:
         assert re.findall(r"\$\d+", path.read_text()) == [], path.name
 
 
+# The Tx statement methods that take a named query and its parameters by name.
+STATEMENT_METHODS = frozenset({"fetch", "fetchrow", "fetchval", "execute", "sole"})
+
+
 def keyword_calls() -> list[tuple[str, str, set[str]]]:
-    """(file:line, query name, keywords) of each ``<var>.args(...)`` whose ``<var>`` was
-    last assigned ``QUERIES["name"]`` above it in the same function."""
+    """(file:line, query name, keywords) of each ``<tx>.<method>(QUERIES["name"], ...)``."""
     calls: list[tuple[str, str, set[str]]] = []
     for path in sources():
         tree = ast.parse(path.read_text(), filename=str(path))
-        for function in ast.walk(tree):
-            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in STATEMENT_METHODS
+                and node.args
+                and isinstance(node.args[0], ast.Subscript)
+                and _is_queries(node.args[0].value)
+                and isinstance(node.args[0].slice, ast.Constant)
+            ):
                 continue
-            bound: dict[str, list[tuple[int, str]]] = {}
-            for node in ast.walk(function):
-                if (
-                    isinstance(node, ast.Assign)
-                    and len(node.targets) == 1
-                    and isinstance(node.targets[0], ast.Name)
-                    and isinstance(node.value, ast.Subscript)
-                    and _is_queries(node.value.value)
-                    and isinstance(node.value.slice, ast.Constant)
-                ):
-                    name = str(node.value.slice.value)
-                    bound.setdefault(node.targets[0].id, []).append((node.lineno, name))
-            for node in ast.walk(function):
-                if not (
-                    isinstance(node, ast.Call)
-                    and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "args"
-                    and isinstance(node.func.value, ast.Name)
-                    and node.func.value.id in bound
-                ):
-                    continue
-                where = f"{path.relative_to(ROOT)}:{node.lineno}"
-                names = {k.arg or "**" for k in node.keywords}
-                above = [a for a in bound[node.func.value.id] if a[0] <= node.lineno]
-                calls.append((where, max(above)[1], names))
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            names = {k.arg or "**" for k in node.keywords}
+            calls.append((where, str(node.args[0].slice.value), names))
     return calls
 
 

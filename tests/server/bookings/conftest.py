@@ -4,7 +4,8 @@ from typing import Any
 import pytest
 
 from server.config import Settings
-from server.db import Database, Tx
+from server.db import Database, Statement, Tx
+from server.sql import Query
 
 
 @pytest.fixture(scope="session")
@@ -50,10 +51,11 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> Counter:
         original = getattr(Tx, name)
 
         def counted(original: Any = original) -> Any:
-            async def method(self: Tx, query: str, *args: Any) -> Any:
+            async def method(self: Tx, query: Statement, *args: Any, **named: Any) -> Any:
                 if by_request(self):
-                    counter.statements.append(query.split("\n", 1)[0])
-                return await original(self, query, *args)
+                    sql = query.sql if isinstance(query, Query) else query
+                    counter.statements.append(sql.split("\n", 1)[0])
+                return await original(self, query, *args, **named)
 
             return method
 
