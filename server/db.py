@@ -203,6 +203,14 @@ class Tx:
         except asyncpg.PostgresError as exc:
             raise translate(exc) from exc
 
+    async def one(self, query: Statement, /, *args: Any, **named: Any) -> asyncpg.Record:
+        """``fetchrow`` of a statement that always answers a row (``INSERT … RETURNING``)."""
+        row = await self.fetchrow(query, *args, **named)
+        if row is None:
+            name = query.name if isinstance(query, Query) else query.split("\n", 1)[0]
+            raise RuntimeError(f"{name} answered no row")
+        return row
+
     async def fetchval(self, query: Statement, /, *args: Any, **named: Any) -> Any:
         sql, values = bound(query, args, named)
         conn = await self._opened()

@@ -52,8 +52,7 @@ async def lock_refresh_family(tx: Tx, token_hash: bytes) -> UUID | None:
 
 async def login_key(tx: Tx, slug: str, email: str) -> tuple[UUID | None, str]:
     """The tenant of ``slug`` and ``email`` normalized as the user lookup compares it."""
-    row = await tx.fetchrow(QUERIES["login_key"], slug=slug, email=email)
-    assert row is not None
+    row = await tx.one(QUERIES["login_key"], slug=slug, email=email)
     return row["tenant_id"], row["email_key"]
 
 

@@ -27,7 +27,7 @@ async def calendar_bookings(
 async def insert_feed(
     tx: Tx, *, feed_id: UUID, user_id: UUID, resource_id: UUID | None, secret_hash: bytes
 ) -> asyncpg.Record:
-    row = await tx.fetchrow(
+    return await tx.one(
         QUERIES["insert_calendar_feed"],
         tenant_id=tx.tenant_id,
         feed_id=feed_id,
@@ -35,8 +35,6 @@ async def insert_feed(
         resource_id=resource_id,
         secret_hash=secret_hash,
     )
-    assert row is not None
-    return row
 
 
 async def list_feeds(

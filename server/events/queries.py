@@ -20,7 +20,7 @@ async def record_change(
     after: dict[str, Any],
     diff: dict[str, list[Any]],
 ) -> asyncpg.Record:
-    row = await tx.fetchrow(
+    return await tx.one(
         QUERIES["record_change"],
         tenant_id=tx.tenant_id,
         audit_id=uuid.uuid4(),
@@ -33,8 +33,6 @@ async def record_change(
         after=after,
         diff=diff,
     )
-    assert row is not None
-    return row
 
 
 async def events_since(tx: Tx, *, since: int, limit: int) -> list[asyncpg.Record]:

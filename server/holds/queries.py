@@ -30,7 +30,7 @@ async def insert_hold(
     end: datetime,
     ttl: timedelta,
 ) -> asyncpg.Record:
-    row = await tx.fetchrow(
+    return await tx.one(
         QUERIES["insert_hold"],
         tenant_id=tx.tenant_id,
         hold_id=hold_id,
@@ -40,8 +40,6 @@ async def insert_hold(
         end=end,
         ttl=ttl,
     )
-    assert row is not None
-    return row
 
 
 async def lock_hold(tx: Tx, hold_id: UUID) -> asyncpg.Record | None:

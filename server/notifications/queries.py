@@ -81,7 +81,7 @@ async def mark_sent(tx: Tx, notification_id: UUID) -> None:
 async def mark_failed_attempt(
     tx: Tx, notification_id: UUID, *, error: str, retry_in: timedelta, give_up: bool
 ) -> asyncpg.Record:
-    row = await tx.fetchrow(
+    return await tx.one(
         QUERIES["mark_notification_failed_attempt"],
         tenant_id=tx.tenant_id,
         notification_id=notification_id,
@@ -89,8 +89,6 @@ async def mark_failed_attempt(
         retry_in=retry_in,
         give_up=give_up,
     )
-    assert row is not None
-    return row
 
 
 async def mail_names(

@@ -12,7 +12,7 @@ from server.sql import QUERIES
 async def insert_project(
     tx: Tx, *, project_id: UUID, name: str, code: str | None, budget_hours: Decimal | None
 ) -> asyncpg.Record:
-    row = await tx.fetchrow(
+    return await tx.one(
         QUERIES["insert_project"],
         tenant_id=tx.tenant_id,
         project_id=project_id,
@@ -20,8 +20,6 @@ async def insert_project(
         code=code,
         budget_hours=budget_hours,
     )
-    assert row is not None
-    return row
 
 
 async def get_project(tx: Tx, project_id: UUID) -> asyncpg.Record | None:
@@ -35,7 +33,7 @@ async def lock_project(tx: Tx, project_id: UUID) -> asyncpg.Record | None:
 async def update_project(
     tx: Tx, project_id: UUID, *, name: str, code: str | None, budget_hours: Decimal | None
 ) -> asyncpg.Record:
-    row = await tx.fetchrow(
+    return await tx.one(
         QUERIES["update_project"],
         tenant_id=tx.tenant_id,
         project_id=project_id,
@@ -43,8 +41,6 @@ async def update_project(
         code=code,
         budget_hours=budget_hours,
     )
-    assert row is not None
-    return row
 
 
 async def deactivate_project(

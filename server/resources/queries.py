@@ -19,7 +19,7 @@ async def insert_resource(
     skills: list[str],
     working_hours: dict[str, Any] | None,
 ) -> asyncpg.Record:
-    row = await tx.fetchrow(
+    return await tx.one(
         QUERIES["insert_resource"],
         tenant_id=tx.tenant_id,
         resource_id=resource_id,
@@ -29,8 +29,6 @@ async def insert_resource(
         skills=skills,
         working_hours=working_hours,
     )
-    assert row is not None
-    return row
 
 
 async def get_resource(tx: Tx, resource_id: UUID) -> asyncpg.Record | None:
@@ -55,7 +53,7 @@ async def update_resource(
     skills: list[str],
     working_hours: dict[str, Any] | None,
 ) -> asyncpg.Record:
-    row = await tx.fetchrow(
+    return await tx.one(
         QUERIES["update_resource"],
         tenant_id=tx.tenant_id,
         resource_id=resource_id,
@@ -65,8 +63,6 @@ async def update_resource(
         skills=skills,
         working_hours=working_hours,
     )
-    assert row is not None
-    return row
 
 
 async def deactivate_resource(

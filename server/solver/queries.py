@@ -46,9 +46,8 @@ async def projects(tx: Tx, project_ids: list[UUID]) -> list[asyncpg.Record]:
 
 
 async def settings(tx: Tx) -> asyncpg.Record:
-    row = await tx.fetchrow(QUERIES["solver_settings"], tenant_id=tx.tenant_id)
-    assert row is not None, "every tenant has workflow settings"
-    return row
+    # Every tenant has workflow settings.
+    return await tx.one(QUERIES["solver_settings"], tenant_id=tx.tenant_id)
 
 
 async def lock(tx: Tx, *, resource_ids: list[UUID], project_ids: list[UUID]) -> None:

@@ -9,11 +9,9 @@ from server.sql import QUERIES
 
 
 async def insert_tenant(tx: Tx, *, name: str, slug: str, timezone: str) -> asyncpg.Record:
-    row = await tx.fetchrow(
+    return await tx.one(
         QUERIES["insert_tenant"], tenant_id=tx.tenant_id, name=name, slug=slug, timezone=timezone
     )
-    assert row is not None
-    return row
 
 
 async def get_tenant(tx: Tx) -> asyncpg.Record | None:

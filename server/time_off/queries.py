@@ -18,7 +18,7 @@ async def insert_time_off(
     end: datetime,
     reason: str | None,
 ) -> asyncpg.Record:
-    row = await tx.fetchrow(
+    return await tx.one(
         QUERIES["insert_time_off"],
         tenant_id=tx.tenant_id,
         time_off_id=time_off_id,
@@ -28,8 +28,6 @@ async def insert_time_off(
         reason=reason,
         created_by=tx.ctx.user_id,
     )
-    assert row is not None
-    return row
 
 
 async def delete_time_off(tx: Tx, resource_id: UUID, time_off_id: UUID) -> asyncpg.Record | None:

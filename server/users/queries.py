@@ -12,7 +12,7 @@ from server.sql import QUERIES
 async def insert_user(
     tx: Tx, *, user_id: UUID, email: str, name: str, role: str, password_hash: str
 ) -> asyncpg.Record:
-    row = await tx.fetchrow(
+    return await tx.one(
         QUERIES["insert_user"],
         tenant_id=tx.tenant_id,
         user_id=user_id,
@@ -21,8 +21,6 @@ async def insert_user(
         role=role,
         password_hash=password_hash,
     )
-    assert row is not None
-    return row
 
 
 async def get_user(tx: Tx, user_id: UUID) -> asyncpg.Record | None:

@@ -13,7 +13,7 @@ from server.sql import QUERIES
 async def insert_webhook(
     tx: Tx, *, webhook_id: UUID, url: str, events: list[str], secret: str
 ) -> asyncpg.Record:
-    row = await tx.fetchrow(
+    return await tx.one(
         QUERIES["insert_webhook"],
         tenant_id=tx.tenant_id,
         webhook_id=webhook_id,
@@ -22,8 +22,6 @@ async def insert_webhook(
         secret=secret,
         created_by=tx.ctx.user_id,
     )
-    assert row is not None
-    return row
 
 
 async def list_webhooks(

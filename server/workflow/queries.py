@@ -28,7 +28,7 @@ async def update_settings(
     auto_complete: bool,
     max_booking_days: int,
 ) -> asyncpg.Record:
-    row = await tx.fetchrow(
+    return await tx.one(
         QUERIES["update_workflow_settings"],
         tenant_id=tx.tenant_id,
         approval_required=approval_required,
@@ -38,8 +38,6 @@ async def update_settings(
         auto_complete=auto_complete,
         max_booking_days=max_booking_days,
     )
-    assert row is not None
-    return row
 
 
 async def due_timers(tx: Tx, *, limit: int) -> list[asyncpg.Record]:

@@ -10,6 +10,7 @@ import pytest
 from server import errors
 from server.config import Settings
 from server.db import APP_ROLE, Context, Database, Tx
+from server.sql import parse_query
 
 
 @pytest.fixture
@@ -79,6 +80,30 @@ async def test_read_takes_a_snapshot_only_when_asked(one: Database) -> None:
 
     assert await one.read(None, mode) == ("read committed", "off")
     assert await one.read(None, mode, snapshot=True) == ("repeatable read", "on")
+
+
+async def test_statements_take_a_named_query_by_name_and_one_insists_on_a_row(
+    one: Database,
+) -> None:
+    probe = parse_query("probe", "SELECT :b::int - :a::int AS d WHERE :a::int > 0")
+
+    async def run(tx: Tx) -> tuple[int, int]:
+        row = await tx.one(probe, a=1, b=3)
+        return row["d"], await tx.fetchval("SELECT $1::int", 7)
+
+    assert await one.read(None, run) == (2, 7)
+
+    async def none(tx: Tx) -> None:
+        await tx.one(probe, a=0, b=3)
+
+    with pytest.raises(RuntimeError, match="probe answered no row"):
+        await one.read(None, none)
+
+    async def positional(tx: Tx) -> None:
+        await tx.fetchrow(probe, 1, 3)
+
+    with pytest.raises(TypeError, match="by name"):
+        await one.read(None, positional)
 
 
 async def test_a_busy_pool_answers_503_with_retry_after(settings: Settings) -> None:

@@ -76,7 +76,7 @@ def test_comments_name_parameters_as_the_sql_does() -> None:
 
 
 # The Tx statement methods that take a named query and its parameters by name.
-STATEMENT_METHODS = frozenset({"fetch", "fetchrow", "fetchval", "execute", "sole"})
+STATEMENT_METHODS = frozenset({"fetch", "fetchrow", "one", "fetchval", "execute", "sole"})
 
 
 def keyword_calls() -> list[tuple[str, str, set[str]]]:
