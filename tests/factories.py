@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 import httpx
 import msgspec
 from asgi_lifespan import LifespanManager
 
 from server.app import create_app
 from server.config import Settings
+from server.db import APP_ROLE
 
 PASSWORD = "Correct-Horse-42"
 
@@ -93,3 +95,13 @@ async def client_with(
         )
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
+
+
+async def as_app(conn: asyncpg.Connection, tenant_id: str | uuid.UUID) -> None:
+    """Run the rest of ``conn``'s open transaction as the server does: as the application
+    role, for ``tenant_id`` (what row-level security reads)."""
+    await conn.execute(
+        "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)",
+        APP_ROLE,
+        str(tenant_id),
+    )

@@ -9,6 +9,7 @@ from uuid import UUID
 import httpx
 
 from server.db import Database
+from tests.factories import as_app
 from tests.server.bookings.common import add_history, nested_plans, world
 
 HISTORY = 300
@@ -38,11 +39,7 @@ async def test_another_tenants_caller_gets_nothing(client: httpx.AsyncClient, db
     await w.book("2030-01-07T09:00:00Z", "2030-01-07T10:00:00Z")
     args = (UUID(w.tenant.id), UUID(w.resource["id"]), *WEEK)
     async with db.pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            "SELECT set_config('role', 'booking_app', true),"
-            " set_config('app.tenant_id', $1::text, true)",
-            other.tenant.id,
-        )
+        await as_app(conn, other.tenant.id)
         assert await conn.fetch(READ, *args) == []
         await conn.execute("SELECT set_config('app.tenant_id', $1::text, true)", w.tenant.id)
         assert [r["kind"] for r in await conn.fetch(READ, *args)] == ["booking"]

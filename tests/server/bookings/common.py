@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 import httpx
 
-from tests.factories import Tenant, add_user, auth, signup
+from tests.factories import Tenant, add_user, as_app, auth, signup
 
 DAY = "2030-01-07"  # a Monday
 
@@ -119,11 +119,7 @@ async def nested_plans(conn: asyncpg.Connection, tenant: UUID, sql: str, *args: 
     conn.add_log_listener(keep)
     try:
         async with conn.transaction():
-            await conn.execute(
-                "SELECT set_config('role', 'booking_app', true),"
-                " set_config('app.tenant_id', $1::text, true)",
-                str(tenant),
-            )
+            await as_app(conn, str(tenant))
             await conn.fetchval(sql, *args)
     finally:
         conn.remove_log_listener(keep)

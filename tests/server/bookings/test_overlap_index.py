@@ -7,6 +7,7 @@ from uuid import UUID
 import httpx
 
 from server.db import Database
+from tests.factories import as_app
 from tests.server.bookings.common import add_history, at, nested_plans, world
 
 HISTORY = 400  # past bookings of the resource the check must not read one by one
@@ -51,11 +52,7 @@ async def test_definer_checks_answer_only_for_the_callers_tenant(
     args = (UUID(theirs.tenant.id), UUID(theirs.resource["id"]))
     window = (at("07:00"), at("10:00"))
     async with db.pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            "SELECT set_config('role', 'booking_app', true),"
-            " set_config('app.tenant_id', $1::text, true)",
-            mine.tenant.id,
-        )
+        await as_app(conn, mine.tenant.id)
         conflicts = await conn.fetchval(
             CONFLICTS,
             *args,
@@ -69,11 +66,7 @@ async def test_definer_checks_answer_only_for_the_callers_tenant(
         )
     assert (conflicts, periods) == (None, None)
     async with db.pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            "SELECT set_config('role', 'booking_app', true),"
-            " set_config('app.tenant_id', $1::text, true)",
-            theirs.tenant.id,
-        )
+        await as_app(conn, theirs.tenant.id)
         seen = await conn.fetchval(
             CONFLICTS,
             *args,

@@ -18,6 +18,7 @@ from server.availability.schemas import BusyPeriod
 from server.bookings.statuses import BLOCKING, BlockingStatus, Status
 from server.db import Database
 from server.sql import QUERIES
+from tests.factories import as_app
 from tests.server.bookings.common import add_history, world
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -90,11 +91,7 @@ async def test_conflicts_read_through_the_partial_index_as_with_the_literal(
             await conn.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
             probe = await _plan(conn, query.sql, *args)
         async with conn.transaction():
-            await conn.execute(
-                "SELECT set_config('role', 'booking_app', true),"
-                " set_config('app.tenant_id', $1::text, true)",
-                str(tenant),
-            )
+            await as_app(conn, str(tenant))
             app = await _plan(conn, query.sql, *args)
             assert app == await _plan(conn, literal, *args)
             assert len(await conn.fetch(query.sql, *args)) == 2

@@ -8,7 +8,7 @@ from server.availability import service as availability_service
 from server.config import Settings
 from server.db import Database
 from server.schedule import service as schedule_service
-from tests.factories import client_with, signup
+from tests.factories import as_app, client_with, signup
 from tests.server.bookings.common import add_history, at, nested_plans, world
 
 # The week of 2030-01-07, as app_schedule_bookings is called by schedule_bookings.
@@ -97,11 +97,7 @@ async def test_the_week_is_read_through_the_period_index_not_the_tenants_history
     assert "Rows Removed by Filter" not in reads[0], reads[0]
     other = await world(client)
     async with db.pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            "SELECT set_config('role', 'booking_app', true),"
-            " set_config('app.tenant_id', $1::text, true)",
-            other.tenant.id,
-        )
+        await as_app(conn, other.tenant.id)
         assert await conn.fetch(READ, tenant, *WEEK) == []
         await conn.execute("SELECT set_config('app.tenant_id', $1::text, true)", w.tenant.id)
         assert len(await conn.fetch(READ, tenant, *WEEK)) == 1

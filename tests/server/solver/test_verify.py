@@ -11,6 +11,7 @@ import httpx
 from server.db import Context, Database, Tx
 from server.solver.verify import check_tenant
 from tests.cli import run_cli
+from tests.factories import as_app
 from tests.server.solver.common import at, violations, world
 
 
@@ -51,11 +52,7 @@ async def test_overlapping_bookings_are_found(client: httpx.AsyncClient, databas
                 uuid.uuid4(),
                 uuid.UUID(kept["id"]),
             )
-            await conn.execute(
-                "SELECT set_config('role', 'booking_app', true),"
-                " set_config('app.tenant_id', $1, true)",
-                w.tenant.id,
-            )
+            await as_app(conn, w.tenant.id)
             _, found = await check_tenant(tx, w.tenant.slug, start=None, end=None)
             raise _Rollback(found)
     except _Rollback as rollback:
