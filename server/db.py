@@ -185,23 +185,25 @@ class Tx:
         except asyncpg.PostgresError as exc:
             raise translate(exc) from exc
 
-    async def fetch(self, query: Statement, /, *args: Any, **named: Any) -> list[asyncpg.Record]:
+    async def _statement(
+        self, method: str, query: Statement, args: tuple[Any, ...], named: dict[str, Any]
+    ) -> Any:
+        """``conn.<method>`` of ``query`` inside the open transaction, errors translated."""
         sql, values = bound(query, args, named)
         conn = await self._opened()
         try:
-            return list(await conn.fetch(sql, *values))
+            return await getattr(conn, method)(sql, *values)
         except asyncpg.PostgresError as exc:
             raise translate(exc) from exc
+
+    async def fetch(self, query: Statement, /, *args: Any, **named: Any) -> list[asyncpg.Record]:
+        return list(await self._statement("fetch", query, args, named))
 
     async def fetchrow(
         self, query: Statement, /, *args: Any, **named: Any
     ) -> asyncpg.Record | None:
-        sql, values = bound(query, args, named)
-        conn = await self._opened()
-        try:
-            return await conn.fetchrow(sql, *values)
-        except asyncpg.PostgresError as exc:
-            raise translate(exc) from exc
+        row: asyncpg.Record | None = await self._statement("fetchrow", query, args, named)
+        return row
 
     async def one(self, query: Statement, /, *args: Any, **named: Any) -> asyncpg.Record:
         """``fetchrow`` of a statement that always answers a row (``INSERT … RETURNING``)."""
@@ -212,20 +214,10 @@ class Tx:
         return row
 
     async def fetchval(self, query: Statement, /, *args: Any, **named: Any) -> Any:
-        sql, values = bound(query, args, named)
-        conn = await self._opened()
-        try:
-            return await conn.fetchval(sql, *values)
-        except asyncpg.PostgresError as exc:
-            raise translate(exc) from exc
+        return await self._statement("fetchval", query, args, named)
 
     async def execute(self, query: Statement, /, *args: Any, **named: Any) -> str:
-        sql, values = bound(query, args, named)
-        conn = await self._opened()
-        try:
-            return str(await conn.execute(sql, *values))
-        except asyncpg.PostgresError as exc:
-            raise translate(exc) from exc
+        return str(await self._statement("execute", query, args, named))
 
     def enqueue(self, job: Job) -> None:
         self.jobs.append(job)
